@@ -1,0 +1,291 @@
+"""Loading and validating `sites.toml`: the agencies and the sites the nightly audit covers.
+
+Every problem is reported as one line naming the file, the key path and what is wrong, so an
+operator can fix a broken entry without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HOST = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$"
+)
+
+
+class SitesConfigError(ValueError):
+    """A broken sites file; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    agency: str
+    name: str
+    start_urls: tuple[str, ...]
+    allowed_hosts: tuple[str, ...]
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_pages: int = 500
+    max_depth: int = 20
+    download_delay: float = 1.0
+    concurrency_per_host: int = 2
+    demo: bool = False
+
+
+@dataclass(frozen=True)
+class SitesConfig:
+    path: str
+    agencies: tuple[Agency, ...]
+    sites: tuple[Site, ...]
+
+    def agency(self, agency_id: str) -> Agency:
+        return next(a for a in self.agencies if a.id == agency_id)
+
+    def select(self, site_ids: list[str] | None) -> SitesConfig:
+        """The same config narrowed to `site_ids` (all sites when None or empty)."""
+        if not site_ids:
+            return self
+        known = {s.id for s in self.sites}
+        unknown = [s for s in site_ids if s not in known]
+        if unknown:
+            raise SitesConfigError(
+                f"{self.path}: no site with id {unknown[0]!r}; known ids: {', '.join(sorted(known))}"
+            )
+        sites = tuple(s for s in self.sites if s.id in site_ids)
+        agency_ids = {s.agency for s in sites}
+        return SitesConfig(self.path, tuple(a for a in self.agencies if a.id in agency_ids), sites)
+
+    def demo_only(self, netloc: str) -> SitesConfig:
+        """The demo sites, moved from the host:port written in the file to `netloc`."""
+        demo = [s for s in self.sites if s.demo]
+        if not demo:
+            raise SitesConfigError(f"{self.path}: no site has demo = true")
+        moved = []
+        for site in demo:
+            written = {host_key(url) for url in site.start_urls}
+            moved.append(
+                replace(
+                    site,
+                    start_urls=tuple(_move(url, written, netloc) for url in site.start_urls),
+                    allowed_hosts=tuple(netloc if h in written else h for h in site.allowed_hosts),
+                )
+            )
+        agency_ids = {s.agency for s in moved}
+        return SitesConfig(
+            self.path, tuple(a for a in self.agencies if a.id in agency_ids), tuple(moved)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "agencies": [asdict(a) for a in self.agencies],
+            "sites": [asdict(s) for s in self.sites],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SitesConfig:
+        sites = []
+        for s in data["sites"]:
+            fields = dict(s)
+            for key in ("start_urls", "allowed_hosts", "include", "exclude"):
+                fields[key] = tuple(fields.get(key) or ())
+            sites.append(Site(**fields))
+        return cls(data["path"], tuple(Agency(**a) for a in data["agencies"]), tuple(sites))
+
+
+# key -> (python types accepted, required); bool is excluded from int/float explicitly below.
+_AGENCY_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "id": (str, True),
+    "name": (str, True),
+    "url": (str, False),
+}
+_SITE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "id": (str, True),
+    "agency": (str, True),
+    "name": (str, True),
+    "start_urls": (list, True),
+    "allowed_hosts": (list, True),
+    "include": (list, False),
+    "exclude": (list, False),
+    "max_pages": (int, False),
+    "max_depth": (int, False),
+    "download_delay": ((int, float), False),
+    "concurrency_per_host": (int, False),
+    "demo": (bool, False),
+}
+_TOP_KEYS = {"agency", "site"}
+_TYPE_NAMES = {str: "a string", list: "an array", int: "an integer", bool: "a boolean"}
+
+
+def load_sites(path: str | Path) -> SitesConfig:
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SitesConfigError(
+            f"{path}: file not found; pass an existing file with --sites"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SitesConfigError(f"{path}: cannot read the file ({exc})") from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise SitesConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_sites(data, str(path))
+
+
+def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig:
+    def fail(key_path: str, problem: str) -> SitesConfigError:
+        return SitesConfigError(f"{source}: {key_path}: {problem}")
+
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise fail(key, "unknown key; the file holds [[agency]] and [[site]] tables only")
+    agencies_raw = data.get("agency", [])
+    sites_raw = data.get("site", [])
+    if not isinstance(agencies_raw, list) or not agencies_raw:
+        raise fail("agency", "at least one [[agency]] table is required")
+    if not isinstance(sites_raw, list) or not sites_raw:
+        raise fail("site", "at least one [[site]] table is required")
+
+    agencies: list[Agency] = []
+    for i, entry in enumerate(agencies_raw):
+        where = f"agency[{i}]"
+        _check_table(entry, _AGENCY_KEYS, where, fail)
+        _check_id(entry["id"], f"{where}.id", fail)
+        if entry.get("url") is not None:
+            _check_url(entry["url"], f"{where}.url", fail)
+        agencies.append(Agency(**entry))
+    _check_unique([a.id for a in agencies], "agency", fail)
+    agency_ids = {a.id for a in agencies}
+
+    sites: list[Site] = []
+    for i, entry in enumerate(sites_raw):
+        where = f"site[{i}]"
+        _check_table(entry, _SITE_KEYS, where, fail)
+        _check_id(entry["id"], f"{where}.id", fail)
+        where = f"site[{i}] ({entry['id']})"
+        if entry["agency"] not in agency_ids:
+            raise fail(
+                f"{where}.agency",
+                f"no [[agency]] with id {entry['agency']!r}; add it or fix the id",
+            )
+        hosts = _check_str_list(entry, "allowed_hosts", where, fail, non_empty=True)
+        for j, host in enumerate(hosts):
+            if not _HOST.match(host):
+                raise fail(
+                    f"{where}.allowed_hosts[{j}]",
+                    f"{host!r} is not a host name (lower case, optional :port, no scheme)",
+                )
+        starts = _check_str_list(entry, "start_urls", where, fail, non_empty=True)
+        for j, url in enumerate(starts):
+            _check_url(url, f"{where}.start_urls[{j}]", fail)
+            netloc = urlsplit(url).netloc.lower()
+            if host_key(url) not in hosts and netloc not in hosts:
+                raise fail(
+                    f"{where}.start_urls[{j}]",
+                    f"host {netloc!r} is not in allowed_hosts; add it there",
+                )
+        for key in ("include", "exclude"):
+            for j, pattern in enumerate(_check_str_list(entry, key, where, fail)):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise fail(f"{where}.{key}[{j}]", f"bad regular expression: {exc}") from None
+        for key, minimum in (("max_pages", 1), ("max_depth", 0), ("concurrency_per_host", 1)):
+            if key in entry and entry[key] < minimum:
+                raise fail(f"{where}.{key}", f"must be at least {minimum}, got {entry[key]}")
+        if "download_delay" in entry and entry["download_delay"] < 0:
+            raise fail(f"{where}.download_delay", "must not be negative")
+        fields = dict(entry)
+        for key in ("start_urls", "allowed_hosts", "include", "exclude"):
+            fields[key] = tuple(entry.get(key, ()))
+        if "download_delay" in fields:
+            fields["download_delay"] = float(fields["download_delay"])
+        sites.append(Site(**fields))
+    _check_unique([s.id for s in sites], "site", fail)
+    return SitesConfig(source, tuple(agencies), tuple(sites))
+
+
+def host_key(url: str) -> str:
+    """`host` or `host:port` as written in allowed_hosts; default ports are dropped."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port is None or (parts.scheme, port) in (("http", 80), ("https", 443)):
+        return host
+    return f"{host}:{port}"
+
+
+def _check_table(entry: Any, spec: dict, where: str, fail) -> None:
+    if not isinstance(entry, dict):
+        raise fail(where, "must be a table")
+    for key in entry:
+        if key not in spec:
+            raise fail(f"{where}.{key}", f"unknown key; allowed: {', '.join(spec)}")
+    for key, (types, required) in spec.items():
+        if key not in entry:
+            if required:
+                raise fail(f"{where}.{key}", "missing required key")
+            continue
+        value = entry[key]
+        wrong_bool = isinstance(value, bool) and types is not bool
+        if wrong_bool or not isinstance(value, types):
+            expected = _TYPE_NAMES.get(types, "a number")
+            raise fail(f"{where}.{key}", f"must be {expected}, got {type(value).__name__}")
+        if types is str and not value.strip():
+            raise fail(f"{where}.{key}", "must not be empty")
+
+
+def _check_str_list(entry: dict, key: str, where: str, fail, non_empty: bool = False) -> list[str]:
+    values = entry.get(key, [])
+    if non_empty and not values:
+        raise fail(f"{where}.{key}", "must list at least one entry")
+    for j, value in enumerate(values):
+        if not isinstance(value, str) or not value:
+            raise fail(f"{where}.{key}[{j}]", "must be a non-empty string")
+    return values
+
+
+def _check_id(value: str, where: str, fail) -> None:
+    if not _ID.match(value):
+        raise fail(where, f"{value!r} is not an id (lower-case letters, digits and '-')")
+
+
+def _check_url(url: str, where: str, fail) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail(where, f"{url!r} is not an absolute http(s) URL")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise fail(where, f"{url!r} has a bad port") from None
+
+
+def _check_unique(ids: list[str], table: str, fail) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(ids):
+        if value in seen:
+            raise fail(f"{table}[{i}].id", f"duplicate id {value!r}")
+        seen.add(value)
+
+
+def _move(url: str, hosts: set[str], netloc: str) -> str:
+    parts = urlsplit(url)
+    if host_key(url) not in hosts:
+        return url
+    return urlunsplit(parts._replace(netloc=netloc))

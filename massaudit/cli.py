@@ -1,0 +1,257 @@
+"""The `massaudit` command: run, demo, rejudge, report, export, validate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from audits.browser import BrowserNotFound
+from audits.collector import AuditSettings
+from crawler.sites import SitesConfig, SitesConfigError, load_sites
+from massaudit import __version__
+from massaudit.run import RunSummary, judge, run_audit
+from reports.export import export_json
+from reports.scoring import SCORING_VERSION
+from reports.site import render_scorecard
+from reports.views import build_scorecard
+from rules.catalogue import CatalogueError, load_catalogue
+from store.db import Store, StoreError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad command-line input; exit code 2 with one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"massaudit: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="massaudit", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"massaudit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="crawl and audit the sites of a sites file")
+    run.add_argument("--sites", default="sites.toml", help="sites file (default: sites.toml)")
+    run.add_argument(
+        "--site", action="append", dest="site_ids", metavar="ID", help="only this site (repeatable)"
+    )
+    run.add_argument("--db", default="out/massaudit.sqlite", help="SQLAlchemy URL or SQLite path")
+    run.add_argument("--out", default="out/report", help="folder for the scorecard site")
+    _add_audit_options(run)
+
+    demo = commands.add_parser("demo", help="serve the bundled demo site and audit it")
+    demo.add_argument("--sites", default="sites.toml", help="sites file with the demo = true sites")
+    demo.add_argument("--out", default="out/demo", help="folder for the scorecard and database")
+    demo.add_argument("--port", type=int, default=0, help="port for the demo site (0: any free)")
+    _add_audit_options(demo)
+
+    rejudge = commands.add_parser("rejudge", help="judge and score a stored run again")
+    rejudge.add_argument("--db", required=True)
+    rejudge.add_argument("--run", type=int, dest="run_id", help="run id (default: latest)")
+    rejudge.add_argument("--sites", help="sites file whose agency and site names replace the run's")
+    rejudge.add_argument("--out", help="also write the scorecard site to this folder")
+
+    report = commands.add_parser("report", help="write the scorecard site of a stored run")
+    report.add_argument("--db", required=True)
+    report.add_argument("--run", type=int, dest="run_id")
+    report.add_argument("--out", required=True)
+
+    export = commands.add_parser("export", help="print a stored run as JSON (docs/export.md)")
+    export.add_argument("--db", required=True)
+    export.add_argument("--run", type=int, dest="run_id")
+    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("--output", "-o", help="write to this file instead of standard output")
+
+    validate = commands.add_parser("validate", help="check a sites file and exit")
+    validate.add_argument("--sites", default="sites.toml")
+    return parser
+
+
+def _add_audit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency", type=_positive_int, default=2, help="pages rendered at once"
+    )
+    parser.add_argument(
+        "--page-timeout", type=float, default=30.0, help="seconds to load one page (default 30)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {
+        "run": cmd_run,
+        "demo": cmd_demo,
+        "rejudge": cmd_rejudge,
+        "report": cmd_report,
+        "export": cmd_export,
+        "validate": cmd_validate,
+    }
+    try:
+        return handlers[args.command](args)
+    except (SitesConfigError, UsageError, StoreError, CatalogueError) as exc:
+        print(f"massaudit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrowserNotFound as exc:
+        print(f"massaudit: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        print("massaudit: interrupted; pages audited so far are kept", file=sys.stderr)
+        return 130
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    sites = load_sites(args.sites)
+    print(f"{args.sites}: {len(sites.agencies)} agencies, {len(sites.sites)} sites, valid")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    sites = load_sites(args.sites).select(args.site_ids)
+    return _audit_and_report(sites, Store(args.db), Path(args.out), args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from massaudit.demo.server import serve_directory
+    from massaudit.demo.site import build_site
+
+    config = load_sites(args.sites)
+    out = Path(args.out)
+    db_path = out / "massaudit.sqlite"
+    with tempfile.TemporaryDirectory(prefix="massaudit-demo-") as tmp:
+        build_site(Path(tmp))
+        with serve_directory(Path(tmp), port=args.port) as base_url:
+            print(f"Demo site served at {base_url}/", file=sys.stderr)
+            sites = config.demo_only(urlsplit(base_url).netloc)
+            code = _audit_and_report(sites, Store(str(db_path)), out, args)
+    print(f"Database:  {db_path}")
+    return code
+
+
+def _audit_and_report(sites: SitesConfig, store: Store, out: Path, args: argparse.Namespace) -> int:
+    settings = AuditSettings(concurrency=args.concurrency, navigation_timeout_s=args.page_timeout)
+    progress = None if args.quiet else _Progress()
+    try:
+        summary = run_audit(sites, store, audit_settings=settings, progress=progress)
+    finally:
+        if progress is not None:
+            progress.finish()
+    catalogue = load_catalogue()
+    run = store.get_run(summary.run_id)
+    index = render_scorecard(build_scorecard(store, run, catalogue), catalogue, out)
+    _print_summary(summary, sites)
+    print(f"Scorecard: {index}")
+    return EXIT_OK if summary.status == "complete" else EXIT_FAILED
+
+
+def _print_summary(summary: RunSummary, sites: SitesConfig) -> None:
+    print(
+        f"Run {summary.run_id} {summary.status}: {summary.pages_audited} pages audited "
+        f"in {summary.seconds:.0f} s, {summary.findings.get('fail', 0)} failures, "
+        f"{summary.findings.get('needs-review', 0)} items need review, "
+        f"{summary.pages_failed} pages could not be tested"
+    )
+    for site in sites.sites:
+        print(f"  {site.id}: {summary.per_site.get(site.id, 0)} pages")
+
+
+class _Progress:
+    """One status line on a terminal; a line every 25 pages otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, summary: RunSummary, url: str) -> None:
+        elapsed = time.monotonic() - self.started
+        rate = summary.pages_audited / elapsed * 60 if elapsed else 0.0
+        line = (
+            f"[{summary.pages_audited} pages, {rate:.0f}/min, "
+            f"{summary.findings.get('fail', 0)} failures] {url}"
+        )
+        if self.tty:
+            sys.stderr.write("\r\x1b[2K" + line[:150])
+            sys.stderr.flush()
+        elif summary.pages_audited % 25 == 0:
+            print(line, file=sys.stderr)
+
+    def finish(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+
+
+def _open_run(args: argparse.Namespace) -> tuple[Store, object]:
+    store = Store(args.db)
+    store.mark_abandoned_runs()
+    run = store.get_run(args.run_id) if args.run_id else store.latest_run()
+    if run is None:
+        which = f"run {args.run_id}" if args.run_id else "any run"
+        raise UsageError(f"--db {args.db}: no {which} in this database; run `massaudit run` first")
+    return store, run
+
+
+def cmd_rejudge(args: argparse.Namespace) -> int:
+    store, run = _open_run(args)
+    catalogue = load_catalogue()
+    if args.sites:
+        store.replace_config(run.id, load_sites(args.sites).to_dict())
+    counts = {"pages": 0, "fail": 0, "needs-review": 0}
+    for page_id, artifacts in store.iter_artifacts(run.id):
+        judgement = judge(artifacts, catalogue)
+        store.replace_judgement(run.id, page_id, judgement)
+        counts["pages"] += 1
+        for finding in judgement.findings:
+            counts[finding.outcome] += 1
+    store.mark_rejudged(run.id, catalogue.version, SCORING_VERSION)
+    print(
+        f"Run {run.id} judged again: {counts['pages']} pages, {counts['fail']} failures, "
+        f"{counts['needs-review']} items need review (catalogue {catalogue.version}, "
+        f"scoring v{SCORING_VERSION})"
+    )
+    if args.out:
+        run = store.get_run(run.id)
+        index = render_scorecard(build_scorecard(store, run, catalogue), catalogue, Path(args.out))
+        print(f"Scorecard: {index}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    store, run = _open_run(args)
+    catalogue = load_catalogue()
+    index = render_scorecard(build_scorecard(store, run, catalogue), catalogue, Path(args.out))
+    print(f"Scorecard: {index}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store, run = _open_run(args)
+    catalogue = load_catalogue()
+    data = export_json(build_scorecard(store, run, catalogue), catalogue)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Rendering the static scorecard site with Jinja2 (autoescape on: page content is untrusted)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from reports.scoring import GRADE_BANDS, SCORING_VERSION, grade
+from reports.views import Scorecard
+from rules.catalogue import Catalogue
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def make_environment(catalogue: Catalogue) -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["datetime"] = _format_datetime
+    env.filters["grade"] = grade
+
+    def sc_label(number: str) -> str:
+        sc = catalogue.criteria.get(number)
+        return f"{number} {sc.title} ({sc.level})" if sc else number
+
+    env.filters["sc_label"] = sc_label
+    return env
+
+
+def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) -> Path:
+    """Write the scorecard site into `out_dir`; returns the path of its index.html."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for sub in ("agency", "site", "page"):
+        stale = out_dir / sub
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        stale.mkdir()
+    (out_dir / "assets").mkdir(exist_ok=True)
+    shutil.copy2(STATIC_DIR / "scorecard.css", out_dir / "assets" / "scorecard.css")
+
+    env = make_environment(catalogue)
+    common = {"run": scorecard.run, "catalogue": catalogue}
+    agencies = {a.id: a for a in scorecard.agencies}
+    sites = {s.id: s for s in scorecard.sites}
+
+    def write(relative: str, template: str, **context: object) -> None:
+        root = "../" * relative.count("/")
+        html = env.get_template(template).render(root=root, **common, **context)
+        (out_dir / relative).write_text(html, encoding="utf-8")
+
+    write("index.html", "index.html", scorecard=scorecard)
+    write(
+        "scoring.html",
+        "scoring.html",
+        scoring_version=SCORING_VERSION,
+        bands=GRADE_BANDS,
+        weights=catalogue.impact_weights,
+    )
+    for agency in scorecard.agencies:
+        write(f"agency/{agency.id}.html", "agency.html", agency=agency)
+    for site in scorecard.sites:
+        write(f"site/{site.id}.html", "site.html", site=site, agency=agencies.get(site.agency_id))
+    for page in scorecard.pages:
+        site = sites.get(page.row.site_id)
+        write(
+            f"page/{page.row.id}.html",
+            "page.html",
+            page=page,
+            site=site,
+            agency=agencies.get(site.agency_id) if site else None,
+        )
+    return out_dir / "index.html"
+
+
+def _format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M UTC")

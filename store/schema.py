@@ -1,0 +1,87 @@
+"""Tables of the audit store. SQLite by default; any SQLAlchemy URL (PostgreSQL at scale)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # running, complete, incomplete, failed
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    tool_version: Mapped[str] = mapped_column(String(32))
+    axe_version: Mapped[str] = mapped_column(String(32))
+    catalogue_version: Mapped[str] = mapped_column(String(80))
+    scoring_version: Mapped[str] = mapped_column(String(32))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    judged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PageRow(Base):
+    __tablename__ = "pages"
+    __table_args__ = (
+        UniqueConstraint("run_id", "url", name="uq_pages_run_url"),
+        Index("ix_pages_run_site", "run_id", "site_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(String(100))
+    agency_id: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    depth: Mapped[int] = mapped_column(Integer)
+    audited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    # gzip-compressed JSON of PageArtifacts: the input of judging, kept so a run can be re-judged.
+    artifacts: Mapped[bytes] = mapped_column(LargeBinary)
+    rule_outcomes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    __table_args__ = (
+        Index("ix_findings_run_rule", "run_id", "rule_id"),
+        Index("ix_findings_page", "page_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    rule_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(16))
+    impact: Mapped[str | None] = mapped_column(String(16))
+    selector: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    wcag: Mapped[str] = mapped_column(String(200))  # comma-separated SC numbers
+    message: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,39 @@
+"""Helpers for tests that run the real command, Chromium and axe-core."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def massaudit(*args: str, env: dict[str, str] | None = None, timeout: float = 900):
+    """Run the `massaudit` command in a subprocess (a Twisted reactor runs once per process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "massaudit.cli", *args],
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def axe_violations(urls: list[str]) -> dict[str, list[str]]:
+    """url -> ids of axe-core rules violated, using the same auditor the nightly run uses."""
+    from audits.collector import Auditor
+
+    async def audit_all() -> dict[str, list[str]]:
+        async with Auditor() as auditor:
+            results = await asyncio.gather(*(auditor.audit(u) for u in urls))
+        out = {}
+        for artifacts in results:
+            assert artifacts.error is None, artifacts.error
+            out[artifacts.url] = sorted(v["id"] for v in artifacts.axe["violations"])
+        return out
+
+    return asyncio.run(audit_all())
