@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=0, help="port for the demo site (0: any free)")
     _add_audit_options(demo)
 
+    serve = commands.add_parser("serve-demo", help="serve the demo site until interrupted")
+    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+
     rejudge = commands.add_parser("rejudge", help="judge and score a stored run again")
     rejudge.add_argument("--db", required=True)
     rejudge.add_argument("--run", type=int, dest="run_id", help="run id (default: latest)")
@@ -98,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "run": cmd_run,
         "demo": cmd_demo,
+        "serve-demo": cmd_serve_demo,
         "rejudge": cmd_rejudge,
         "report": cmd_report,
         "export": cmd_export,
@@ -112,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"massaudit: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
-        print("massaudit: interrupted; pages audited so far are kept", file=sys.stderr)
+        print("massaudit: interrupted", file=sys.stderr)
         return 130
 
 
@@ -144,6 +148,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
             code = _audit_and_report(sites, Store(str(db_path)), out, args)
     print(f"Database:  {db_path}")
     return code
+
+
+def cmd_serve_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from massaudit.demo.server import serve_directory
+    from massaudit.demo.site import build_site
+
+    with tempfile.TemporaryDirectory(prefix="massaudit-demo-") as tmp:
+        build_site(Path(tmp))
+        try:
+            server = serve_directory(Path(tmp), port=args.port)
+            base_url = server.__enter__()
+        except OSError as exc:
+            raise UsageError(f"--port {args.port}: cannot listen on it ({exc.strerror})") from None
+        print(f"Demo site at {base_url}/ (Ctrl-C stops it)")
+        try:
+            while True:
+                time.sleep(3600)
+        finally:
+            server.__exit__(None, None, None)
 
 
 def _audit_and_report(sites: SitesConfig, store: Store, out: Path, args: argparse.Namespace) -> int:

@@ -79,10 +79,9 @@ def run_audit(
             lambda: _crawl_and_audit(sites, store, catalogue, audit_settings, summary, progress)
         )
         summary.status = "complete"
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler's time limit
         summary.status = "incomplete"
         error = "interrupted"
-        raise
     except BaseException as exc:
         summary.status = "failed" if summary.pages_audited == 0 else "incomplete"
         error = f"{type(exc).__name__}: {exc}"

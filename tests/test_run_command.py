@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
+from integration_helpers import REPO, massaudit
 
 from massaudit.demo.server import serve_directory
-from integration_helpers import massaudit
+from store.db import Store
 
 HOSTILE_TITLE = "Fees <script>alert('x')</script> & more"
 
@@ -29,8 +33,15 @@ def write_site(root):
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'audit.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.mark.browser
-def test_run_audits_pages_from_another_folder_and_escapes_them(tmp_path):
+def test_run_audits_pages_from_another_folder_and_escapes_them(tmp_path, db_url):
     site_root = tmp_path / "site"
     site_root.mkdir()
     write_site(site_root)
@@ -42,15 +53,18 @@ def test_run_audits_pages_from_another_folder_and_escapes_them(tmp_path):
             f'[[site]]\nid = "local"\nagency = "test"\nname = "Local"\n'
             f'start_urls = ["{base}/"]\nallowed_hosts = ["{netloc}"]\ndownload_delay = 0\n'
         )
-        db = tmp_path / "audit.sqlite"
         out = tmp_path / "report"
         result = massaudit(
-            "run", "--sites", str(sites), "--db", f"sqlite:///{db}", "--out", str(out), "--quiet"
+            "run", "--sites", str(sites), "--db", db_url, "--out", str(out), "--quiet"
         )
     assert result.returncode == 0, result.stderr
-    with sqlite3.connect(db) as conn:
-        urls = sorted(u for (u,) in conn.execute("SELECT url FROM pages"))
-        rules = {r for (r,) in conn.execute("SELECT rule_id FROM findings WHERE outcome='fail'")}
+    store = Store(db_url)
+    [run] = store.runs()
+    assert run.status == "complete" and run.axe_version == "4.14.1"
+    assert run.config["sites"][0]["id"] == "local"
+    urls = sorted(p.url for p in store.pages(run.id))
+    rules = {f.rule_id for f in store.findings(run.id) if f.outcome == "fail"}
+    store.close()
     assert urls == [f"{base}/", f"{base}/fees/"]  # robots.txt kept /private/ out
     assert "image-alt" in rules
     html = "\n".join(p.read_text() for p in out.rglob("*.html"))
@@ -105,3 +119,44 @@ def test_missing_browser_exits_3_with_one_line(tmp_path):
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "MASSAUDIT_CHROMIUM" in lines[0]
+
+
+@pytest.mark.browser
+def test_killed_run_keeps_its_pages_and_is_incomplete(tmp_path):
+    """SIGTERM mid-run (a nightly job's time limit): pages so far stay, the run is incomplete."""
+    db = tmp_path / "audit.sqlite"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "massaudit.cli",
+            "demo",
+            "--out",
+            str(tmp_path / "demo"),
+            "--quiet",
+            "--concurrency",
+            "1",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    db = tmp_path / "demo" / "massaudit.sqlite"
+    deadline = time.monotonic() + 120
+    pages = 0
+    while time.monotonic() < deadline and pages < 3:
+        time.sleep(0.5)
+        if db.exists():
+            try:
+                pages = len(Store(str(db)).pages(1))
+            except Exception:
+                pages = 0
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    store = Store(str(db))
+    store.mark_abandoned_runs()
+    run = store.get_run(1)
+    assert run.status == "incomplete"
+    assert len(store.pages(1)) >= 3
+    assert run.finished_at is not None or run.error
