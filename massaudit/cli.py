@@ -195,7 +195,8 @@ def _print_summary(summary: RunSummary, sites: SitesConfig) -> None:
         f"{summary.pages_failed} pages could not be tested"
     )
     for site in sites.sites:
-        print(f"  {site.id}: {summary.per_site.get(site.id, 0)} pages")
+        count = summary.per_site.get(site.id, 0)
+        print(f"  {site.id}: {count} {'page' if count == 1 else 'pages'}")
 
 
 class _Progress:

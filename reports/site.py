@@ -24,6 +24,7 @@ def make_environment(catalogue: Catalogue) -> Environment:
     )
     env.filters["datetime"] = _format_datetime
     env.filters["grade"] = grade
+    env.filters["count_of"] = _count_of
 
     def sc_label(number: str) -> str:
         sc = catalogue.criteria.get(number)
@@ -45,7 +46,8 @@ def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) 
     shutil.copy2(STATIC_DIR / "scorecard.css", out_dir / "assets" / "scorecard.css")
 
     env = make_environment(catalogue)
-    common = {"run": scorecard.run, "catalogue": catalogue}
+    pages_by_id = {p.row.id: p for p in scorecard.pages}
+    common = {"run": scorecard.run, "catalogue": catalogue, "pages_by_id": pages_by_id}
     agencies = {a.id: a for a in scorecard.agencies}
     sites = {s.id: s for s in scorecard.sites}
 
@@ -82,3 +84,7 @@ def _format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _count_of(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
