@@ -30,7 +30,9 @@ def crawl_settings(sites: SitesConfig, *, tool_version: str) -> dict[str, Any]:
             )
             slot["concurrency"] = min(slot["concurrency"], site.concurrency_per_host)
             slot["delay"] = max(slot["delay"], site.download_delay)
-    download_delay = min((s.download_delay for s in sites.sites), default=1.0)
+    # AutoThrottle never goes below the global DOWNLOAD_DELAY, whatever a slot asks: use the
+    # largest delay of the run so no site is fetched faster than its entry allows.
+    download_delay = max((s.download_delay for s in sites.sites), default=1.0)
     concurrency_per_host = max((s.concurrency_per_host for s in sites.sites), default=2)
     return {
         "DOWNLOAD_SLOTS": slots,
@@ -40,7 +42,7 @@ def crawl_settings(sites: SitesConfig, *, tool_version: str) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency_per_host,
         "DOWNLOAD_DELAY": download_delay,
         "AUTOTHROTTLE_ENABLED": True,
-        "AUTOTHROTTLE_START_DELAY": max(download_delay, 0.0),
+        "AUTOTHROTTLE_START_DELAY": download_delay,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency_per_host),
         "DOWNLOAD_TIMEOUT": 30,
         "RETRY_TIMES": 2,

@@ -101,18 +101,29 @@ async def _crawl_and_audit(
     progress: ProgressCallback | None,
 ) -> None:
     async with Auditor(audit_settings) as auditor:
+        settings = crawl_settings(sites, tool_version=__version__)
+        runner = AsyncCrawlerRunner(settings)
+        crawler = runner.create_crawler(SiteSpider)
+        fatal: list[BaseException] = []
 
         async def audit_page(page: FetchedPage) -> None:
+            if fatal:
+                return
             artifacts = await auditor.audit(page.url)
             judgement = judge(artifacts, catalogue)
-            store.save_page(
-                summary.run_id,
-                site_id=page.site_id,
-                agency_id=page.agency_id,
-                depth=page.depth,
-                artifacts=artifacts,
-                judgement=judgement,
-            )
+            try:
+                store.save_page(
+                    summary.run_id,
+                    site_id=page.site_id,
+                    agency_id=page.agency_id,
+                    depth=page.depth,
+                    artifacts=artifacts,
+                    judgement=judgement,
+                )
+            except Exception as exc:  # the store is gone: stop rather than lose pages silently
+                fatal.append(exc)
+                crawler.stop()
+                return
             summary.pages_audited += 1
             summary.per_site[page.site_id] += 1
             if artifacts.error:
@@ -122,7 +133,7 @@ async def _crawl_and_audit(
             if progress is not None:
                 progress(summary, page.url)
 
-        settings = crawl_settings(sites, tool_version=__version__)
-        runner = AsyncCrawlerRunner(settings)
         logging.getLogger("scrapy").setLevel(logging.WARNING)
-        await runner.crawl(SiteSpider, sites=sites, page_sink=audit_page)
+        await runner.crawl(crawler, sites=sites, page_sink=audit_page)
+        if fatal:
+            raise fatal[0]
