@@ -46,6 +46,21 @@ def find_chromium() -> str | None:
     return None
 
 
+def check_chromium() -> None:
+    """Fail fast, before a run starts, when no Chromium can be found."""
+    if find_chromium() is not None:
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        bundled = Path(playwright.chromium.executable_path)
+    if not bundled.is_file():
+        raise BrowserNotFound(
+            "no Chromium found: install one (apt-get install chromium, or "
+            f"`playwright install chromium`) or set {CHROMIUM_ENV} to its path"
+        )
+
+
 async def launch_chromium(playwright: Playwright) -> Browser:
     executable = find_chromium()
     try:

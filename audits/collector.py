@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Playwright, async_playwright
 
@@ -21,6 +24,17 @@ AXE_RUN_OPTIONS: dict[str, Any] = {
     "resultTypes": ["violations", "incomplete"],
 }
 _RUN_AXE = "(options) => axe.run(document, options)"
+# WCAG 2.2 2.5.8 Target Size (Minimum), run apart from the 2.1 AA set at the 320 px width.
+TARGET_SIZE_OPTIONS: dict[str, Any] = {
+    "runOnly": ["target-size"],
+    "resultTypes": ["violations", "incomplete"],
+}
+REFLOW_VIEWPORT = {"width": 320, "height": 640}
+_FACTS_JS = (Path(__file__).parent / "facts.js").read_text(encoding="utf-8")
+_REFLOW_JS = (Path(__file__).parent / "reflow.js").read_text(encoding="utf-8")
+_SETTLE = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+# Response headers kept for the checks (HSTS, declared language, type).
+KEPT_HEADERS = ("strict-transport-security", "content-language", "content-type")
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,9 @@ class Auditor:
         self._browser = None
         self._current: _ContextSlot | None = None
         self._lock = asyncio.Lock()
+        self._start_lock = asyncio.Lock()
         self.axe_version: str | None = None
+        self._probes: dict[str, asyncio.Task] = {}
 
     async def start(self) -> None:
         self._playwright = await async_playwright().start()
@@ -102,9 +118,14 @@ class Auditor:
                 await slot.context.close()
 
     async def audit(self, url: str) -> PageArtifacts:
-        """Render `url` and run axe-core on it. Errors become an artifact with `error` set."""
+        """Render `url`, run axe-core and collect the facts our own checks judge.
+
+        Errors become an artifact with `error` set.
+        """
         if self._browser is None:
-            raise RuntimeError("Auditor.start() must be called first")
+            async with self._start_lock:  # lazily: a run that reuses every page never starts one
+                if self._browser is None:
+                    await self.start()
         async with self._semaphore:
             slot = await self._acquire_context()
             page = None
@@ -113,9 +134,11 @@ class Auditor:
             status: int | None = None
             final_url = url
             title = ""
+            network: list[Any] = []
             try:
                 page = await slot.context.new_page()
                 page.set_default_timeout(self.settings.navigation_timeout_s * 1000)
+                page.on("requestfinished", lambda request: network.append(request))
                 response = await page.goto(url, wait_until="load")
                 timings["navigation_ms"] = _ms_since(started)
                 status = response.status if response is not None else None
@@ -126,9 +149,12 @@ class Auditor:
                     page.evaluate(_RUN_AXE, AXE_RUN_OPTIONS), self.settings.axe_timeout_s
                 )
                 timings["axe_ms"] = _ms_since(axe_started)
-                timings["total_ms"] = _ms_since(started)
                 self.axe_version = (axe.get("testEngine") or {}).get("version")
-                return PageArtifacts(url, final_url, status, title, axe, timings)
+                facts_started = time.perf_counter()
+                facts = await self._collect_facts(page, response, network, slot, final_url)
+                timings["facts_ms"] = _ms_since(facts_started)
+                timings["total_ms"] = _ms_since(started)
+                return PageArtifacts(url, final_url, status, title, axe, timings, facts=facts)
             except Exception as exc:  # one broken page must not end the run
                 timings["total_ms"] = _ms_since(started)
                 message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -139,6 +165,71 @@ class Auditor:
                     with contextlib.suppress(Exception):
                         await page.close()
                 await self._release_context(slot)
+
+    async def _collect_facts(
+        self, page: Any, response: Any, network: list[Any], slot: _ContextSlot, final_url: str
+    ) -> dict[str, Any]:
+        """DOM, network, header and 320 px facts of the loaded page (after axe has run)."""
+        timeout = self.settings.axe_timeout_s
+        facts = await asyncio.wait_for(page.evaluate(_FACTS_JS), timeout)
+        headers: dict[str, str] = {}
+        if response is not None:
+            with contextlib.suppress(Exception):
+                all_headers = await response.all_headers()
+                headers = {k: v for k, v in all_headers.items() if k in KEPT_HEADERS}
+        facts["headers"] = headers
+        facts["network"] = await _network_summary(list(network))
+        # The same page at 320 CSS px: reflow (1.4.10) and target size (2.5.8).
+        await page.set_viewport_size(REFLOW_VIEWPORT)
+        await page.evaluate(_SETTLE)
+        facts["reflow_320"] = await page.evaluate(_REFLOW_JS)
+        target = await asyncio.wait_for(page.evaluate(_RUN_AXE, TARGET_SIZE_OPTIONS), timeout)
+        facts["target_size"] = {
+            bucket: target.get(bucket) or [] for bucket in ("violations", "incomplete")
+        }
+        facts["not_found_probe"] = await self._probe_404(slot, final_url)
+        return facts
+
+    async def _probe_404(self, slot: _ContextSlot, url: str) -> dict[str, Any] | None:
+        """Once per host: what a surely-missing address answers (a real 404, or a soft 404)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return None
+        origin = f"{parts.scheme}://{parts.netloc}"
+        task = self._probes.get(origin)
+        if task is None:
+            probe_url = f"{origin}/massaudit-404-probe-{secrets.token_hex(6)}"
+            task = self._probes[origin] = asyncio.ensure_future(
+                _fetch_status(slot.context, probe_url)
+            )
+        return await asyncio.shield(task)
+
+
+async def _fetch_status(context: BrowserContext, url: str) -> dict[str, Any]:
+    try:
+        response = await context.request.get(url, timeout=15000)
+        result = {"url": url, "status": response.status, "final_url": response.url}
+        await response.dispose()
+        return result
+    except Exception as exc:
+        return {"url": url, "status": None, "error": f"{type(exc).__name__}"}
+
+
+async def _network_summary(requests: list[Any]) -> dict[str, Any]:
+    """Bytes and request count of everything the page loaded until now."""
+
+    async def size(request: Any) -> int:
+        try:
+            sizes = await asyncio.wait_for(request.sizes(), 5)
+        except Exception:
+            return 0
+        return int(sizes.get("responseBodySize", 0)) + int(sizes.get("responseHeadersSize", 0))
+
+    sizes = await asyncio.gather(*(size(r) for r in requests))
+    by_type: dict[str, int] = {}
+    for request, bytes_ in zip(requests, sizes, strict=True):
+        by_type[request.resource_type] = by_type.get(request.resource_type, 0) + bytes_
+    return {"requests": len(requests), "bytes": sum(sizes), "bytes_by_type": by_type}
 
 
 def _ms_since(started: float) -> float:

@@ -1,8 +1,8 @@
-"""What the crawl hands to the audit stage."""
+"""What the crawl reports: pages to audit, pages unchanged since the last run, URL outcomes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,3 +17,55 @@ class FetchedPage:
     depth: int
     content_type: str
     body: bytes
+    links: tuple[str, ...] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class PreviousPage:
+    """What the last completed run stored about a URL, for conditional requests and reuse."""
+
+    page_id: int
+    etag: str | None
+    last_modified: str | None
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ReusedPage:
+    """A page whose content has not changed since `previous`: its findings are carried over."""
+
+    site_id: str
+    agency_id: str
+    url: str
+    depth: int
+    previous: PreviousPage
+    how: str  # "not modified (304)" or "same content hash"
+
+
+@dataclass(frozen=True)
+class UrlOutcome:
+    """The state of one URL of a site in a run (see crawler.frontier for states and reasons)."""
+
+    site_id: str
+    url: str
+    state: str
+    reason: str | None = None
+    detail: str = ""
+    status: int | None = None
+    depth: int = 0
+    referrer: str | None = None
+    document: str | None = None
+    content_type: str = ""
+    size: int | None = None
+
+
+@dataclass
+class ResumeState:
+    """A stored run's frontier: URLs already seen per site, and those still waiting."""
+
+    # site -> url -> state ("skipped:<reason>" for skipped URLs)
+    seen: dict[str, dict[str, str]] = field(default_factory=dict)
+    queued: list[tuple[str, str, int, str | None]] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -12,10 +13,13 @@ from crawler.sites import SitesConfig
 T = TypeVar("T")
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-CONTACT_URL = "https://github.com/massgov-digital/massaudit"
+# Who site operators should contact about the crawler: the team that runs it.
+CONTACT_URL = "https://www.mass.gov/orgs/massachusetts-digital-service"
+CONTACT_ENV = "MASSAUDIT_CONTACT_URL"
 
 
-def user_agent(tool_version: str, contact_url: str = CONTACT_URL) -> str:
+def user_agent(tool_version: str, contact_url: str | None = None) -> str:
+    contact_url = contact_url or os.environ.get(CONTACT_ENV) or CONTACT_URL
     return f"massaudit/{tool_version} (+{contact_url}; accessibility audit for the Commonwealth of Massachusetts)"
 
 
@@ -50,7 +54,11 @@ def crawl_settings(sites: SitesConfig, *, tool_version: str) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_ENABLED": False,
-        "ITEM_PIPELINES": {"crawler.spider.PageSinkPipeline": 100},
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.ScopeGuardMiddleware": 50,
+            "crawler.middlewares.RetryAfterMiddleware": 560,
+        },
+        "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
         # Playwright shares the asyncio loop that this reactor runs on.
         "TWISTED_REACTOR": ASYNCIO_REACTOR,
         "DEPTH_PRIORITY": 1,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -43,7 +43,21 @@ class Site:
     max_depth: int = 20
     download_delay: float = 1.0
     concurrency_per_host: int = 2
+    sitemaps: tuple[str, ...] = ()
+    use_sitemaps: bool = True
+    ignore_params: tuple[str, ...] = ()
+    strip_tracking: bool = True
+    trailing_slash: str = "keep"
+    lowercase_paths: bool = False
+    max_per_pattern: int = 100
+    max_query_variants: int = 10
+    check_external_links: bool = False
+    external_link_budget: int = 200
+    fetch_timeout: float = 30.0
     demo: bool = False
+    # Options of massaudit's own checks (CHECK_OPTIONS): the file's global [checks] table with
+    # this site's `checks` table over it. Empty means the defaults of DESIGN.md section 5.
+    checks: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -101,8 +115,9 @@ class SitesConfig:
         sites = []
         for s in data["sites"]:
             fields = dict(s)
-            for key in ("start_urls", "allowed_hosts", "include", "exclude"):
+            for key in _LIST_KEYS:
                 fields[key] = tuple(fields.get(key) or ())
+            fields["checks"] = dict(fields.get("checks") or {})
             sites.append(Site(**fields))
         return cls(data["path"], tuple(Agency(**a) for a in data["agencies"]), tuple(sites))
 
@@ -125,10 +140,45 @@ _SITE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "max_depth": (int, False),
     "download_delay": ((int, float), False),
     "concurrency_per_host": (int, False),
+    "sitemaps": (list, False),
+    "use_sitemaps": (bool, False),
+    "ignore_params": (list, False),
+    "strip_tracking": (bool, False),
+    "trailing_slash": (str, False),
+    "lowercase_paths": (bool, False),
+    "max_per_pattern": (int, False),
+    "max_query_variants": (int, False),
+    "check_external_links": (bool, False),
+    "external_link_budget": (int, False),
+    "fetch_timeout": ((int, float), False),
     "demo": (bool, False),
+    "checks": (dict, False),
 }
-_TOP_KEYS = {"agency", "site"}
-_TYPE_NAMES = {str: "a string", list: "an array", int: "an integer", bool: "a boolean"}
+_LIST_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "sitemaps", "ignore_params")
+_TOP_KEYS = {"agency", "site", "checks"}
+# Options of massaudit's own checks (rules/checks/settings.py CheckSettings; a test keeps the two
+# in step): name -> (types, minimum). Lists hold strings.
+_NUMBER = (int, float)
+CHECK_OPTIONS: dict[str, tuple[type | tuple[type, ...], float | None]] = {
+    "reading_grade_pass": (_NUMBER, 0),
+    "reading_grade_warn": (_NUMBER, 0),
+    "max_sentence_words": (_NUMBER, 1),
+    "min_words": (int, 1),
+    "page_weight_good_mib": (_NUMBER, 0),
+    "page_weight_fail_mib": (_NUMBER, 0),
+    "lcp_ms": (_NUMBER, 0),
+    "cls": (_NUMBER, 0),
+    "expected_languages": (list, None),
+    "disabled": (list, None),
+}
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_TYPE_NAMES = {
+    str: "a string",
+    list: "an array",
+    int: "an integer",
+    bool: "a boolean",
+    dict: "a table",
+}
 
 
 def load_sites(path: str | Path) -> SitesConfig:
@@ -161,6 +211,7 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
         raise fail("agency", "at least one [[agency]] table is required")
     if not isinstance(sites_raw, list) or not sites_raw:
         raise fail("site", "at least one [[site]] table is required")
+    global_checks = _check_checks(data.get("checks", {}), "checks", fail)
 
     agencies: list[Agency] = []
     for i, entry in enumerate(agencies_raw):
@@ -206,19 +257,74 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
                     re.compile(pattern)
                 except re.error as exc:
                     raise fail(f"{where}.{key}[{j}]", f"bad regular expression: {exc}") from None
-        for key, minimum in (("max_pages", 1), ("max_depth", 0), ("concurrency_per_host", 1)):
+        for j, url in enumerate(_check_str_list(entry, "sitemaps", where, fail)):
+            _check_url(url, f"{where}.sitemaps[{j}]", fail)
+        _check_str_list(entry, "ignore_params", where, fail)
+        if entry.get("trailing_slash", "keep") not in ("keep", "add", "strip"):
+            raise fail(f"{where}.trailing_slash", "must be one of 'keep', 'add', 'strip'")
+        for key, minimum in (
+            ("max_pages", 1),
+            ("max_depth", 0),
+            ("concurrency_per_host", 1),
+            ("max_per_pattern", 1),
+            ("max_query_variants", 1),
+            ("external_link_budget", 0),
+        ):
             if key in entry and entry[key] < minimum:
                 raise fail(f"{where}.{key}", f"must be at least {minimum}, got {entry[key]}")
-        if "download_delay" in entry and entry["download_delay"] < 0:
-            raise fail(f"{where}.download_delay", "must not be negative")
+        for key in ("download_delay", "fetch_timeout"):
+            if key in entry and entry[key] < 0:
+                raise fail(f"{where}.{key}", "must not be negative")
         fields = dict(entry)
-        for key in ("start_urls", "allowed_hosts", "include", "exclude"):
+        for key in _LIST_KEYS:
             fields[key] = tuple(entry.get(key, ()))
-        if "download_delay" in fields:
-            fields["download_delay"] = float(fields["download_delay"])
+        for key in ("download_delay", "fetch_timeout"):
+            if key in fields:
+                fields[key] = float(fields[key])
+        fields["checks"] = _check_checks(
+            entry.get("checks", {}), f"{where}.checks", fail, inherited=global_checks
+        )
         sites.append(Site(**fields))
     _check_unique([s.id for s in sites], "site", fail)
     return SitesConfig(source, tuple(agencies), tuple(sites))
+
+
+def _check_checks(
+    table: Any, where: str, fail, inherited: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A `checks` table over the `inherited` (global) one: known names, right types, values."""
+    if not isinstance(table, dict):
+        raise fail(where, "must be a table")
+    checks: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in CHECK_OPTIONS:
+            raise fail(
+                f"{where}.{key}", f"unknown check option; allowed: {', '.join(CHECK_OPTIONS)}"
+            )
+        types, minimum = CHECK_OPTIONS[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            expected = _TYPE_NAMES.get(types, "a number")
+            raise fail(f"{where}.{key}", f"must be {expected}, got {type(value).__name__}")
+        if minimum is not None and value < minimum:
+            raise fail(f"{where}.{key}", f"must be at least {minimum}, got {value}")
+        if types is list:
+            for j, item in enumerate(value):
+                if not isinstance(item, str) or not item:
+                    raise fail(f"{where}.{key}[{j}]", "must be a non-empty string")
+                if key == "expected_languages" and not _LANG.match(item):
+                    raise fail(f"{where}.{key}[{j}]", f"{item!r} is not a language tag like 'es'")
+                if key == "disabled" and not _ID.match(item):
+                    raise fail(f"{where}.{key}[{j}]", f"{item!r} is not a rule id")
+            value = list(value)
+        checks[key] = value
+    checks = (inherited or {}) | checks
+    for low, high in (
+        ("reading_grade_pass", "reading_grade_warn"),
+        ("page_weight_good_mib", "page_weight_fail_mib"),
+    ):
+        if checks.get(high, float("inf")) < checks.get(low, float("-inf")):
+            raise fail(f"{where}.{high}", f"must not be below {low}")
+    return checks
 
 
 def host_key(url: str) -> str:

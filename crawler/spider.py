@@ -1,91 +1,504 @@
-"""The Scrapy spider that discovers a site's pages and hands each HTML page to a sink."""
+"""The Scrapy spider: discovers each site's pages and reports every URL's outcome to hooks."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
 
-from crawler.items import FetchedPage
-from crawler.scope import SiteScope
-from crawler.sites import SitesConfig
+from crawler.frontier import AUDITED, QUEUED, SKIPPED, UNCHANGED, SiteFrontier
+from crawler.items import FetchedPage, PreviousPage, ResumeState, ReusedPage, UrlOutcome
+from crawler.middlewares import OutOfScopeRedirect
+from crawler.sites import SitesConfig, host_key
+from crawler.urls import document_type
 
-PageSink = Callable[[FetchedPage], Awaitable[None]]
+MAX_SITEMAP_NESTING = 3
+FETCHED_REASONS = {
+    "robots_txt",
+    "redirect_out_of_scope",
+    "redirect_loop",
+    "duplicate",
+    "http_error",
+    "timeout",
+    "network_error",
+    "browser_error",
+}
+
+
+class CrawlHooks(Protocol):
+    """What the spider needs from the rest of the pipeline (the audit stage and the store)."""
+
+    async def audit(self, page: FetchedPage) -> None: ...
+
+    async def reuse(self, page: ReusedPage) -> list[str]: ...
+
+    def record(self, outcomes: list[UrlOutcome]) -> None: ...
+
+    def previous(self, site_id: str, url: str) -> PreviousPage | None: ...
 
 
 class SiteSpider(scrapy.Spider):
-    """Crawls every site of a `SitesConfig` from its start URLs, following in-scope links."""
+    """Crawls every site of a `SitesConfig` from start URLs and sitemaps, following in-scope links."""
 
     name = "massaudit"
 
-    def __init__(self, sites: SitesConfig, page_sink: PageSink, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sites: SitesConfig,
+        hooks: CrawlHooks,
+        resume: ResumeState | None = None,
+        incremental: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.sites = sites
-        self.page_sink = page_sink
-        self.scopes = {site.id: SiteScope.of(site) for site in sites.sites}
-        self.scheduled: Counter[str] = Counter()
-        self.handed: Counter[str] = Counter()
-        # LinkExtractor skips non-HTTP schemes and common binary/document extensions itself.
-        self.links = LinkExtractor(unique=True)
+        self.hooks = hooks
+        self.incremental = incremental
+        self.frontiers = {site.id: SiteFrontier(site) for site in sites.sites}
+        self.handed: dict[str, set[str]] = {site.id: set() for site in sites.sites}
+        self.resume_state = resume or ResumeState()
+        self.links = LinkExtractor(unique=True, deny_extensions=[], tags=("a", "area"))
+        self.counts = {"discovered": 0, "skipped": 0}
+        self.link_checks: Counter[str] = Counter()
+        for site_id, urls in self.resume_state.seen.items():
+            frontier = self.frontiers.get(site_id)
+            if frontier is None:
+                continue
+            for url, state in urls.items():
+                fetched = state.removeprefix("skipped:") in FETCHED_REASONS
+                frontier.resume(url, queued=fetched or state in (QUEUED, AUDITED, UNCHANGED))
+                if state in (AUDITED, UNCHANGED):
+                    self.handed[site_id].add(url)
+
+    # Scope, for the ScopeGuardMiddleware (redirect targets).
+
+    def in_scope(self, site_id: str, url: str, meta: dict[str, Any]) -> bool:
+        frontier = self.frontiers[site_id]
+        if meta.get("document"):
+            return host_key(url) in frontier.site.allowed_hosts
+        return frontier.scope.contains(frontier.normalise(url))
+
+    # Start: resumed URLs, start URLs, sitemaps.
 
     async def start(self) -> AsyncIterator[Any]:
+        for site_id, url, depth, referrer in self.resume_state.queued:
+            if site_id in self.frontiers:
+                yield self._page_request(site_id, url, depth, referrer)
         for site in self.sites.sites:
-            for url in site.start_urls:
-                request = self._request(site.id, url, depth=0)
-                if request is not None:
+            for request in self._discover(site.id, site.start_urls, depth=0, referrer=None):
+                yield request
+            if site.use_sitemaps:
+                for request in self._sitemap_requests(site):
                     yield request
 
-    def _request(self, site_id: str, url: str, depth: int) -> scrapy.Request | None:
-        site = self.scopes[site_id].site
-        if self.scheduled[site_id] >= site.max_pages:
-            return None
-        self.scheduled[site_id] += 1
+    def _sitemap_requests(self, site: Any) -> list[scrapy.Request]:
+        meta = {"site_id": site.id, "sitemap_depth": 0}
+        if site.sitemaps:
+            return [
+                scrapy.Request(u, callback=self.parse_sitemap, errback=self._ignore, meta=meta)
+                for u in site.sitemaps
+            ]
+        requests = []
+        roots = {"{0.scheme}://{0.netloc}".format(urlsplit(url)) for url in site.start_urls}
+        for root in sorted(roots):
+            requests.append(
+                scrapy.Request(
+                    f"{root}/robots.txt",
+                    callback=self.parse_robots,
+                    errback=self._ignore,
+                    meta={**meta, "root": root},
+                    dont_filter=True,
+                )
+            )
+        return requests
+
+    def parse_robots(self, response: Response) -> Any:
+        site_id = response.meta["site_id"]
+        listed = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+        urls = listed or [f"{response.meta['root']}/sitemap.xml"]
+        for url in urls:
+            yield scrapy.Request(
+                url,
+                callback=self.parse_sitemap,
+                errback=self._ignore,
+                meta={"site_id": site_id, "sitemap_depth": 0},
+            )
+
+    def parse_sitemap(self, response: Response) -> Any:
+        site_id = response.meta["site_id"]
+        body = response.body
+        if gzip_magic_number(response):
+            try:
+                body = gunzip(body, max_size=50 * 1024 * 1024)
+            except Exception:
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception:
+            return
+        locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        if sitemap.type == "sitemapindex":
+            depth = response.meta["sitemap_depth"] + 1
+            if depth > MAX_SITEMAP_NESTING:
+                return
+            for loc in locs:
+                yield scrapy.Request(
+                    loc,
+                    callback=self.parse_sitemap,
+                    errback=self._ignore,
+                    meta={"site_id": site_id, "sitemap_depth": depth},
+                )
+        elif sitemap.type == "urlset":
+            yield from self._discover(site_id, locs, depth=0, referrer=response.url)
+
+    def _ignore(self, failure: Failure) -> None:
+        """A missing or broken sitemap/robots.txt is not a page: nothing to account for."""
+
+    # Discovery and fetching of pages.
+
+    def _discover(
+        self, site_id: str, urls: Any, depth: int, referrer: str | None
+    ) -> list[scrapy.Request]:
+        frontier = self.frontiers[site_id]
+        requests, outcomes = [], []
+        for raw in urls:
+            decision = frontier.consider(raw, depth)
+            if decision is None:
+                continue
+            self.counts["discovered"] += 1
+            if decision.document is not None:
+                outcomes.append(
+                    UrlOutcome(
+                        site_id,
+                        decision.url,
+                        SKIPPED,
+                        "document",
+                        decision.detail,
+                        depth=depth,
+                        referrer=referrer,
+                        document=decision.document,
+                    )
+                )
+                if decision.fetch:
+                    requests.append(self._document_request(site_id, decision.url, depth, referrer))
+            elif decision.fetch:
+                outcomes.append(
+                    UrlOutcome(site_id, decision.url, QUEUED, depth=depth, referrer=referrer)
+                )
+                requests.append(self._page_request(site_id, decision.url, depth, referrer))
+            else:
+                self.counts["skipped"] += 1
+                outcomes.append(
+                    UrlOutcome(
+                        site_id,
+                        decision.url,
+                        SKIPPED,
+                        decision.reason,
+                        decision.detail,
+                        depth=depth,
+                        referrer=referrer,
+                    )
+                )
+                if decision.reason == "out_of_scope" and self._link_check_allowed(site_id):
+                    requests.append(
+                        self._link_check_request(site_id, decision.url, depth, referrer)
+                    )
+        if outcomes:
+            self.hooks.record(outcomes)
+        return requests
+
+    def _link_check_allowed(self, site_id: str) -> bool:
+        site = self.frontiers[site_id].site
+        if not site.check_external_links or self.link_checks[site_id] >= site.external_link_budget:
+            return False
+        self.link_checks[site_id] += 1
+        return True
+
+    def _link_check_request(
+        self, site_id: str, url: str, depth: int, referrer: str | None
+    ) -> scrapy.Request:
+        """HEAD request for the status of a link outside the site; never followed further."""
+        return scrapy.Request(
+            url,
+            method="HEAD",
+            callback=self.parse_link_check,
+            errback=self.link_check_failed,
+            dont_filter=True,
+            meta={
+                "site_id": site_id,
+                "depth": depth,
+                "referrer": referrer,
+                "link_check": True,
+                "dont_redirect": False,
+                "handle_httpstatus_all": True,
+            },
+        )
+
+    def parse_link_check(self, response: Response) -> None:
+        meta = response.meta
+        self.hooks.record(
+            [
+                UrlOutcome(
+                    meta["site_id"],
+                    response.request.url,
+                    SKIPPED,
+                    "out_of_scope",
+                    f"link checked: HTTP {response.status}",
+                    status=response.status,
+                    depth=meta["depth"],
+                    referrer=meta["referrer"],
+                )
+            ]
+        )
+
+    def link_check_failed(self, failure: Failure) -> None:
+        meta = failure.request.meta
+        reason, detail, status = _failure_reason(failure)
+        self.hooks.record(
+            [
+                UrlOutcome(
+                    meta["site_id"],
+                    failure.request.url,
+                    SKIPPED,
+                    "out_of_scope",
+                    f"link checked: {detail}",
+                    status=status,
+                    depth=meta["depth"],
+                    referrer=meta["referrer"],
+                )
+            ]
+        )
+
+    def _page_request(
+        self, site_id: str, url: str, depth: int, referrer: str | None
+    ) -> scrapy.Request:
+        headers = {}
+        previous = self.hooks.previous(site_id, url) if self.incremental else None
+        if previous is not None:
+            if previous.etag:
+                headers["If-None-Match"] = previous.etag
+            if previous.last_modified:
+                headers["If-Modified-Since"] = previous.last_modified
         return scrapy.Request(
             url,
             callback=self.parse_page,
-            cb_kwargs={"site_id": site_id, "depth": depth},
+            errback=self.page_failed,
+            headers=headers,
+            dont_filter=True,  # the frontier deduplicates, so every failure reaches page_failed
+            meta={
+                "site_id": site_id,
+                "depth": depth,
+                "referrer": referrer,
+                "handle_httpstatus_list": [304],
+                "download_timeout": self.frontiers[site_id].site.fetch_timeout,
+            },
         )
 
-    def parse_page(self, response: Response, site_id: str, depth: int) -> Any:
-        scope = self.scopes[site_id]
-        if not isinstance(response, HtmlResponse) or not scope.contains(response.url):
-            return
-        site = scope.site
-        self.handed[site_id] += 1
-        yield FetchedPage(
-            site_id=site_id,
-            agency_id=site.agency,
-            url=response.request.url,
-            final_url=response.url,
-            status=response.status,
-            depth=depth,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
-            body=response.body,
+    def _document_request(
+        self, site_id: str, url: str, depth: int, referrer: str | None
+    ) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            method="HEAD",
+            callback=self.parse_document,
+            errback=self.document_failed,
+            dont_filter=True,
+            meta={"site_id": site_id, "depth": depth, "referrer": referrer, "document": True},
         )
-        if depth >= site.max_depth:
+
+    def parse_document(self, response: Response) -> None:
+        meta = response.meta
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        length = response.headers.get(b"Content-Length")
+        self.hooks.record(
+            [
+                UrlOutcome(
+                    meta["site_id"],
+                    response.request.url,
+                    SKIPPED,
+                    "document",
+                    document_type(response.request.url, content_type) or "",
+                    status=response.status,
+                    depth=meta["depth"],
+                    referrer=meta["referrer"],
+                    document=document_type(response.request.url, content_type),
+                    content_type=content_type,
+                    size=int(length) if length and length.isdigit() else None,
+                )
+            ]
+        )
+
+    def document_failed(self, failure: Failure) -> None:
+        request = failure.request
+        reason, detail, status = _failure_reason(failure)
+        meta = request.meta
+        self.hooks.record(
+            [
+                UrlOutcome(
+                    meta["site_id"],
+                    request.url,
+                    SKIPPED,
+                    "document",
+                    f"{reason}: {detail}",
+                    status=status,
+                    depth=meta["depth"],
+                    referrer=meta["referrer"],
+                    document=document_type(request.url),
+                )
+            ]
+        )
+
+    async def parse_page(self, response: Response) -> Any:
+        meta = response.meta
+        site_id, depth = meta["site_id"], meta["depth"]
+        frontier = self.frontiers[site_id]
+        site = frontier.site
+        url = response.request.url
+        if meta.get("redirect_urls"):
+            url = meta["redirect_urls"][0]
+        final = frontier.normalise(response.url)
+
+        def skip(reason: str, detail: str = "", status: int | None = None) -> None:
+            self.counts["skipped"] += 1
+            self.hooks.record(
+                [
+                    UrlOutcome(
+                        site_id,
+                        url,
+                        SKIPPED,
+                        reason,
+                        detail,
+                        status=status,
+                        depth=depth,
+                        referrer=meta["referrer"],
+                    )
+                ]
+            )
+
+        if final in self.handed[site_id] or (url != final and url in self.handed[site_id]):
+            skip("duplicate", f"redirects to {final}", response.status)
             return
-        for link in self.links.extract_links(response):
-            if scope.contains(link.url):
-                request = self._request(site_id, link.url, depth + 1)
-                if request is not None:
-                    yield request
+        previous = self.hooks.previous(site_id, url) if self.incremental else None
+        if response.status == 304 and previous is not None:
+            links = await self._reuse(site_id, url, depth, previous, "not modified (304)")
+        else:
+            if not isinstance(response, HtmlResponse):
+                content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+                kind = document_type(response.url, content_type)
+                if kind:
+                    self.hooks.record(
+                        [
+                            UrlOutcome(
+                                site_id,
+                                url,
+                                SKIPPED,
+                                "document",
+                                kind,
+                                status=response.status,
+                                depth=depth,
+                                referrer=meta["referrer"],
+                                document=kind,
+                                content_type=content_type,
+                                size=len(response.body),
+                            )
+                        ]
+                    )
+                else:
+                    skip("not_html", content_type or "no content type", response.status)
+                return
+            content_hash = hashlib.sha256(response.body).hexdigest()
+            links = [link.url for link in self.links.extract_links(response)]
+            if previous is not None and previous.content_hash == content_hash:
+                await self._reuse(site_id, url, depth, previous, "same content hash")
+            else:
+                self.handed[site_id].add(url)
+                self.handed[site_id].add(final)
+                await self.hooks.audit(
+                    FetchedPage(
+                        site_id=site_id,
+                        agency_id=site.agency,
+                        url=url,
+                        final_url=response.url,
+                        status=response.status,
+                        depth=depth,
+                        content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
+                        body=response.body,
+                        links=tuple(frontier.normalise(link) for link in links),
+                        etag=_header(response, b"ETag"),
+                        last_modified=_header(response, b"Last-Modified"),
+                        content_hash=content_hash,
+                    )
+                )
+        for request in self._discover(site_id, links, depth + 1, url):
+            yield request
+
+    async def _reuse(
+        self, site_id: str, url: str, depth: int, previous: PreviousPage, how: str
+    ) -> list[str]:
+        self.handed[site_id].add(url)
+        site = self.frontiers[site_id].site
+        return await self.hooks.reuse(ReusedPage(site_id, site.agency, url, depth, previous, how))
+
+    def page_failed(self, failure: Failure) -> None:
+        request = failure.request
+        meta = request.meta
+        reason, detail, status = _failure_reason(failure)
+        url = meta["redirect_urls"][0] if meta.get("redirect_urls") else request.url
+        self.counts["skipped"] += 1
+        self.hooks.record(
+            [
+                UrlOutcome(
+                    meta["site_id"],
+                    url,
+                    SKIPPED,
+                    reason,
+                    detail,
+                    status=status,
+                    depth=meta["depth"],
+                    referrer=meta["referrer"],
+                )
+            ]
+        )
 
 
-class PageSinkPipeline:
-    """Passes each `FetchedPage` to the spider's sink (the audit stage), awaiting it."""
+def _failure_reason(failure: Failure) -> tuple[str, str, int | None]:
+    """(reason, detail, HTTP status) for a failed request."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return "http_error", f"HTTP {status}", status
+    if failure.check(OutOfScopeRedirect):
+        return "redirect_out_of_scope", str(failure.value), None
+    if failure.check(IgnoreRequest):
+        message = str(failure.value)
+        if "robots.txt" in message.lower():
+            return "robots_txt", "Forbidden by robots.txt", None
+        if "redirect" in message.lower():
+            return "redirect_loop", message, None
+        return "network_error", message or "request ignored", None
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
+        return "timeout", str(failure.value).strip()[:200], None
+    if failure.check(DNSLookupError, ConnectionRefusedError):
+        return "network_error", str(failure.value).strip()[:200], None
+    return "network_error", f"{failure.type.__name__}: {failure.value}"[:200], None
 
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
 
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> PageSinkPipeline:
-        return cls(crawler)
-
-    async def process_item(self, item: Any, spider: SiteSpider | None = None) -> Any:
-        if isinstance(item, FetchedPage):
-            await self.crawler.spider.page_sink(item)
-        return item
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -7,14 +7,16 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from audits.browser import BrowserNotFound
+from audits.browser import BrowserNotFound, check_chromium
 from audits.collector import AuditSettings
 from crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit import __version__
-from massaudit.run import RunSummary, judge, run_audit
+from massaudit.check import add_check_parser, cmd_check
+from massaudit.judging import check_disabled_rules, check_settings, judge_site_level
+from massaudit.run import RunError, RunSummary, judge, run_audit
 from reports.export import export_json
 from reports.scoring import SCORING_VERSION
 from reports.site import render_scorecard
@@ -46,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--db", default="out/massaudit.sqlite", help="SQLAlchemy URL or SQLite path")
     run.add_argument("--out", default="out/report", help="folder for the scorecard site")
+    run.add_argument(
+        "--resume",
+        nargs="?",
+        const=-1,
+        type=int,
+        metavar="RUN",
+        help="continue a run that stopped (default: the newest incomplete run)",
+    )
+    run.add_argument(
+        "--full", action="store_true", help="audit every page again, even if it has not changed"
+    )
     _add_audit_options(run)
 
     demo = commands.add_parser("demo", help="serve the bundled demo site and audit it")
@@ -74,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json"], default="json")
     export.add_argument("--output", "-o", help="write to this file instead of standard output")
 
+    add_check_parser(commands)
+
     validate = commands.add_parser("validate", help="check a sites file and exit")
     validate.add_argument("--sites", default="sites.toml")
     return parser
@@ -87,6 +102,7 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         "--page-timeout", type=float, default=30.0, help="seconds to load one page (default 30)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--log", help="structured log (JSON lines); default OUT/logs/run-N.jsonl")
 
 
 def _positive_int(text: str) -> int:
@@ -106,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": cmd_report,
         "export": cmd_export,
         "validate": cmd_validate,
+        "check": cmd_check,
     }
     try:
         return handlers[args.command](args)
@@ -122,13 +139,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     sites = load_sites(args.sites)
+    check_disabled_rules(sites, load_catalogue())
     print(f"{args.sites}: {len(sites.agencies)} agencies, {len(sites.sites)} sites, valid")
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    sites = load_sites(args.sites).select(args.site_ids)
-    return _audit_and_report(sites, Store(args.db), Path(args.out), args)
+    sites = None
+    if args.resume is None:
+        sites = load_sites(args.sites).select(args.site_ids)
+        check_disabled_rules(sites, load_catalogue())
+    check_chromium()
+    store = Store(args.db)
+    if args.resume is not None:
+        store.mark_abandoned_runs()
+        run_id = args.resume if args.resume > 0 else store.latest_incomplete_run_id()
+        if run_id is None:
+            raise UsageError(f"--resume: no incomplete run in {args.db}")
+        return _audit_and_report(None, store, Path(args.out), args, resume_run=run_id)
+    return _audit_and_report(sites, store, Path(args.out), args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -138,6 +167,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from massaudit.demo.site import build_site
 
     config = load_sites(args.sites)
+    check_chromium()
     out = Path(args.out)
     db_path = out / "massaudit.sqlite"
     with tempfile.TemporaryDirectory(prefix="massaudit-demo-") as tmp:
@@ -171,32 +201,54 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
             server.__exit__(None, None, None)
 
 
-def _audit_and_report(sites: SitesConfig, store: Store, out: Path, args: argparse.Namespace) -> int:
+def _audit_and_report(
+    sites: SitesConfig | None,
+    store: Store,
+    out: Path,
+    args: argparse.Namespace,
+    resume_run: int | None = None,
+) -> int:
     settings = AuditSettings(concurrency=args.concurrency, navigation_timeout_s=args.page_timeout)
     progress = None if args.quiet else _Progress()
+    log_path = Path(args.log) if args.log else None
     try:
-        summary = run_audit(sites, store, audit_settings=settings, progress=progress)
+        summary = run_audit(
+            sites,
+            store,
+            audit_settings=settings,
+            progress=progress,
+            resume_run=resume_run,
+            full=getattr(args, "full", False),
+            log_path=log_path or out / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.jsonl",
+        )
+    except RunError as exc:
+        raise UsageError(str(exc)) from None
     finally:
         if progress is not None:
             progress.finish()
     catalogue = load_catalogue()
     run = store.get_run(summary.run_id)
     index = render_scorecard(build_scorecard(store, run, catalogue), catalogue, out)
-    _print_summary(summary, sites)
+    _print_summary(summary, run)
     print(f"Scorecard: {index}")
     return EXIT_OK if summary.status == "complete" else EXIT_FAILED
 
 
-def _print_summary(summary: RunSummary, sites: SitesConfig) -> None:
+def _print_summary(summary: RunSummary, run: Any) -> None:
+    states = (run.summary or {}).get("states", {})
+    skipped = {k.split(":", 1)[1]: v for k, v in states.items() if k.startswith("skipped:")}
     print(
-        f"Run {summary.run_id} {summary.status}: {summary.pages_audited} pages audited "
-        f"in {summary.seconds:.0f} s, {summary.findings.get('fail', 0)} failures, "
-        f"{summary.findings.get('needs-review', 0)} items need review, "
-        f"{summary.pages_failed} pages could not be tested"
+        f"Run {summary.run_id} {summary.status} in {summary.seconds:.0f} s: "
+        f"{states.get('audited', 0)} pages audited, {states.get('unchanged', 0)} unchanged "
+        f"(reused), {sum(skipped.values())} URLs skipped; "
+        f"{summary.findings.get('fail', 0)} failures and "
+        f"{summary.findings.get('needs-review', 0)} items to review on the pages audited now"
     )
-    for site in sites.sites:
-        count = summary.per_site.get(site.id, 0)
-        print(f"  {site.id}: {count} {'page' if count == 1 else 'pages'}")
+    for reason, count in sorted(skipped.items(), key=lambda item: -item[1]):
+        print(f"  skipped, {reason}: {count}")
+    for site in (run.config or {}).get("sites", []):
+        count = summary.per_site.get(site["id"], 0)
+        print(f"  {site['id']}: {count} {'page' if count == 1 else 'pages'} this time")
 
 
 class _Progress:
@@ -207,16 +259,15 @@ class _Progress:
         self.started = time.monotonic()
 
     def __call__(self, summary: RunSummary, url: str) -> None:
-        elapsed = time.monotonic() - self.started
-        rate = summary.pages_audited / elapsed * 60 if elapsed else 0.0
         line = (
-            f"[{summary.pages_audited} pages, {rate:.0f}/min, "
-            f"{summary.findings.get('fail', 0)} failures] {url}"
+            f"[{summary.discovered} found, {summary.pages_audited} audited, "
+            f"{summary.pages_reused} reused, {sum(summary.skipped.values())} skipped, "
+            f"{summary.pages_failed} errors, {summary.pages_per_minute:.0f}/min] {url}"
         )
         if self.tty:
             sys.stderr.write("\r\x1b[2K" + line[:150])
             sys.stderr.flush()
-        elif summary.pages_audited % 25 == 0:
+        elif (summary.pages_audited + summary.pages_reused) % 25 == 0:
             print(line, file=sys.stderr)
 
     def finish(self) -> None:
@@ -238,14 +289,21 @@ def cmd_rejudge(args: argparse.Namespace) -> int:
     store, run = _open_run(args)
     catalogue = load_catalogue()
     if args.sites:
-        store.replace_config(run.id, load_sites(args.sites).to_dict())
+        new_sites = load_sites(args.sites)
+        check_disabled_rules(new_sites, catalogue)
+        store.replace_config(run.id, new_sites.to_dict())
+        run = store.get_run(run.id)
     counts = {"pages": 0, "fail": 0, "needs-review": 0}
+    settings = check_settings(run.config)
+    page_sites = store.page_sites(run.id)
     for page_id, artifacts in store.iter_artifacts(run.id):
-        judgement = judge(artifacts, catalogue)
+        judgement = judge(artifacts, catalogue, settings.get(page_sites[page_id]))
         store.replace_judgement(run.id, page_id, judgement)
         counts["pages"] += 1
         for finding in judgement.findings:
             counts[finding.outcome] += 1
+    for outcome, count in judge_site_level(store, run.id, catalogue).items():
+        counts[outcome] += count
     store.mark_rejudged(run.id, catalogue.version, SCORING_VERSION)
     print(
         f"Run {run.id} judged again: {counts['pages']} pages, {counts['fail']} failures, "

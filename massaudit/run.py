@@ -2,55 +2,87 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
 
 from scrapy.crawler import AsyncCrawlerRunner
 
 from audits.axe import AXE_VERSION
 from audits.collector import Auditor, AuditSettings
-from crawler.items import FetchedPage
+from crawler.frontier import AUDITED, SKIPPED, UNCHANGED
+from crawler.items import FetchedPage, PreviousPage, ResumeState, ReusedPage, UrlOutcome
 from crawler.settings import crawl_settings, run_on_reactor
 from crawler.sites import SitesConfig
 from crawler.spider import SiteSpider
 from massaudit import __version__
+from massaudit.judging import check_settings, judge_site_level
 from reports.scoring import SCORING_VERSION, page_scores
 from rules.catalogue import Catalogue, load_catalogue
+from rules.checks.judge import judge_checks
+from rules.checks.settings import CheckSettings
 from rules.judge import judge_page
 from rules.model import PageArtifacts
 from rules.outcomes import rule_outcomes
 from store.db import PageJudgement, RunVersions, Store
 
 
+class RunError(RuntimeError):
+    """A run that cannot start (e.g. nothing to resume); one line for the operator."""
+
+
 @dataclass
 class RunSummary:
     run_id: int
     status: str = "running"
+    discovered: int = 0
     pages_audited: int = 0
+    pages_reused: int = 0
     pages_failed: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
     findings: Counter[str] = field(default_factory=Counter)
     per_site: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    started: float = field(default_factory=time.monotonic, repr=False)
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["findings"] = dict(self.findings)
-        data["per_site"] = dict(self.per_site)
+        data.pop("started")
+        for key in ("skipped", "findings", "per_site"):
+            data[key] = dict(getattr(self, key))
         return data
+
+    @property
+    def pages_per_minute(self) -> float:
+        elapsed = time.monotonic() - self.started
+        done = self.pages_audited + self.pages_reused
+        return done / elapsed * 60 if elapsed > 0 else 0.0
 
 
 ProgressCallback = Callable[[RunSummary, str], None]
 
 
-def judge(artifacts: PageArtifacts, catalogue: Catalogue) -> PageJudgement:
-    """Judging and scoring of one page: pure, so a stored run can be judged again."""
-    outcomes = rule_outcomes(artifacts)
+def judge(
+    artifacts: PageArtifacts, catalogue: Catalogue, checks: CheckSettings | None = None
+) -> PageJudgement:
+    """Judging and scoring of one page: pure, so a stored run can be judged again.
+
+    `checks` are the page's site's settings of our own checks (defaults when None). Site-level
+    checks (massaudit.judging.judge_site_level) run once all pages of a run are stored.
+    """
+    ours, our_outcomes = judge_checks(artifacts, catalogue, checks)
+    outcomes = rule_outcomes(artifacts) | our_outcomes
+    findings = judge_page(artifacts, catalogue) + ours
+    findings.sort(key=lambda f: (f.rule_id, f.selector, f.outcome, f.html, f.message))
     return PageJudgement(
-        findings=judge_page(artifacts, catalogue),
-        rule_outcomes=outcomes,
+        findings=findings,
+        rule_outcomes=dict(sorted(outcomes.items())),
         scores=page_scores(outcomes, catalogue),
     )
 
@@ -61,23 +93,51 @@ def run_audit(
     *,
     audit_settings: AuditSettings | None = None,
     progress: ProgressCallback | None = None,
+    resume_run: int | None = None,
+    full: bool = False,
+    log_path: Path | None = None,
 ) -> RunSummary:
-    """Run one audit of `sites` into `store`. A run that dies keeps its pages and is incomplete."""
+    """Run one audit of `sites` into `store`; with `resume_run`, continue that stored run.
+
+    Pages whose content has not changed since the last complete run are carried over unless
+    `full`. A run that dies keeps its pages and is marked incomplete.
+    """
     catalogue = load_catalogue()
     audit_settings = audit_settings or AuditSettings()
     store.mark_abandoned_runs()
-    run_id = store.begin_run(
-        config=sites.to_dict(),
-        options={"audit": asdict(audit_settings)},
-        versions=RunVersions(__version__, AXE_VERSION, catalogue.version, SCORING_VERSION),
-    )
+    resume: ResumeState | None = None
+    if resume_run is not None:
+        run = store.get_run(resume_run)
+        if run is None:
+            raise RunError(f"--resume: no run {resume_run} in this database")
+        if run.status == "complete":
+            raise RunError(f"--resume: run {resume_run} is complete; nothing to resume")
+        if run.status == "running":
+            raise RunError(f"--resume: run {resume_run} is still running (pid {run.pid})")
+        sites = SitesConfig.from_dict(run.config)
+        seen, queued = store.resume_state(run.id)
+        resume = ResumeState(seen=seen, queued=queued)
+        store.reopen_run(run.id)
+        run_id = run.id
+    else:
+        run_id = store.begin_run(
+            config=sites.to_dict(),
+            options={"audit": asdict(audit_settings), "full": full},
+            versions=RunVersions(__version__, AXE_VERSION, catalogue.version, SCORING_VERSION),
+        )
+    previous = {} if full else store.previous_pages(run_id, [s.id for s in sites.sites])
     summary = RunSummary(run_id)
     started = time.monotonic()
     error: str | None = None
+    log = RunLog(log_path)
+    log.event("run started", run=run_id, resumed=resume is not None, full=full)
     try:
         run_on_reactor(
-            lambda: _crawl_and_audit(sites, store, catalogue, audit_settings, summary, progress)
+            lambda: _crawl_and_audit(
+                sites, store, catalogue, audit_settings, summary, progress, resume, previous, log
+            )
         )
+        summary.findings.update(judge_site_level(store, run_id, catalogue))
         summary.status = "complete"
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler's time limit
         summary.status = "incomplete"
@@ -88,8 +148,147 @@ def run_audit(
         raise
     finally:
         summary.seconds = round(time.monotonic() - started, 1)
-        store.finish_run(run_id, summary.status, summary.to_dict(), error)
+        totals = store.state_counts(run_id)
+        summary_dict = summary.to_dict() | {"states": totals}
+        store.finish_run(run_id, summary.status, summary_dict, error)
+        log.event("run finished", status=summary.status, error=error, states=totals)
+        log.close()
     return summary
+
+
+class RunLog:
+    """A structured log of one run: one JSON object per line."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._file: TextIO | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a", encoding="utf-8")
+
+    def event(self, event: str, **fields: Any) -> None:
+        if self._file is None:
+            return
+        record = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event}
+        self._file.write(json.dumps(record | fields, default=str) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class AuditHooks:
+    """What the spider calls: audit or reuse a page, record URL outcomes, find the last run's page."""
+
+    def __init__(
+        self,
+        store: Store,
+        auditor: Auditor,
+        catalogue: Catalogue,
+        summary: RunSummary,
+        previous: dict[tuple[str, str], tuple],
+        progress: ProgressCallback | None,
+        log: RunLog,
+        stop: Callable[[BaseException], None],
+    ) -> None:
+        self.store = store
+        self.auditor = auditor
+        self.catalogue = catalogue
+        self.summary = summary
+        self._previous = previous
+        self.progress = progress
+        self.log = log
+        self.stop = stop
+        self.failed = False
+        # site id -> settings of our checks, from the run's config (set by _crawl_and_audit)
+        self.checks: dict[str, CheckSettings] = {}
+
+    def previous(self, site_id: str, url: str) -> PreviousPage | None:
+        row = self._previous.get((site_id, url))
+        return PreviousPage(*row) if row else None
+
+    async def audit(self, page: FetchedPage) -> None:
+        if self.failed:
+            return
+        try:
+            artifacts = await self.auditor.audit(page.url)
+            judgement = judge(artifacts, self.catalogue, self.checks.get(page.site_id))
+            state = _page_state(page.site_id, page.url, page.depth, artifacts)
+            self.store.save_page(
+                self.summary.run_id,
+                site_id=page.site_id,
+                agency_id=page.agency_id,
+                depth=page.depth,
+                artifacts=artifacts,
+                judgement=judgement,
+                links=page.links,
+                etag=page.etag,
+                last_modified=page.last_modified,
+                content_hash=page.content_hash,
+                url_state=state,
+            )
+        except Exception as exc:  # no browser, or the store is gone: stop, lose nothing silently
+            self.failed = True
+            self.stop(exc)
+            return
+        summary = self.summary
+        if artifacts.error:
+            summary.pages_failed += 1
+            summary.skipped[state["reason"]] += 1
+        else:
+            summary.pages_audited += 1
+        summary.per_site[page.site_id] += 1
+        for finding in judgement.findings:
+            summary.findings[finding.outcome] += 1
+        self.log.event(
+            "page audited",
+            site=page.site_id,
+            url=page.url,
+            error=artifacts.error,
+            findings=len(judgement.findings),
+            timings=artifacts.timings,
+        )
+        if self.progress is not None:
+            self.progress(summary, page.url)
+
+    async def reuse(self, page: ReusedPage) -> list[str]:
+        state = asdict(
+            UrlOutcome(page.site_id, page.url, UNCHANGED, None, page.how, depth=page.depth)
+        )
+        links = self.store.reuse_page(
+            self.summary.run_id, page.previous.page_id, depth=page.depth, url_state=state
+        )
+        self.summary.pages_reused += 1
+        self.summary.per_site[page.site_id] += 1
+        self.log.event("page unchanged", site=page.site_id, url=page.url, how=page.how)
+        if self.progress is not None:
+            self.progress(self.summary, page.url)
+        return links
+
+    def record(self, outcomes: list[UrlOutcome]) -> None:
+        self.store.record_url_states(self.summary.run_id, [asdict(o) for o in outcomes])
+        for outcome in outcomes:
+            if outcome.state == SKIPPED:
+                self.summary.skipped[outcome.reason or "unknown"] += 1
+                self.log.event(
+                    "url skipped",
+                    site=outcome.site_id,
+                    url=outcome.url,
+                    reason=outcome.reason,
+                    detail=outcome.detail,
+                    status=outcome.status,
+                )
+            else:
+                self.summary.discovered += 1
+
+
+def _page_state(site_id: str, url: str, depth: int, artifacts: PageArtifacts) -> dict:
+    if artifacts.error is None:
+        return asdict(UrlOutcome(site_id, url, AUDITED, status=artifacts.status, depth=depth))
+    reason = "timeout" if "Timeout" in artifacts.error else "browser_error"
+    return asdict(
+        UrlOutcome(site_id, url, SKIPPED, reason, artifacts.error, artifacts.status, depth)
+    )
 
 
 async def _crawl_and_audit(
@@ -99,41 +298,26 @@ async def _crawl_and_audit(
     audit_settings: AuditSettings,
     summary: RunSummary,
     progress: ProgressCallback | None,
+    resume: ResumeState | None,
+    previous: dict[tuple[str, str], tuple],
+    log: RunLog,
 ) -> None:
-    async with Auditor(audit_settings) as auditor:
+    auditor = Auditor(audit_settings)  # starts Chromium on the first page that needs it
+    try:
         settings = crawl_settings(sites, tool_version=__version__)
         runner = AsyncCrawlerRunner(settings)
         crawler = runner.create_crawler(SiteSpider)
         fatal: list[BaseException] = []
 
-        async def audit_page(page: FetchedPage) -> None:
-            if fatal:
-                return
-            artifacts = await auditor.audit(page.url)
-            judgement = judge(artifacts, catalogue)
-            try:
-                store.save_page(
-                    summary.run_id,
-                    site_id=page.site_id,
-                    agency_id=page.agency_id,
-                    depth=page.depth,
-                    artifacts=artifacts,
-                    judgement=judgement,
-                )
-            except Exception as exc:  # the store is gone: stop rather than lose pages silently
-                fatal.append(exc)
-                crawler.stop()
-                return
-            summary.pages_audited += 1
-            summary.per_site[page.site_id] += 1
-            if artifacts.error:
-                summary.pages_failed += 1
-            for finding in judgement.findings:
-                summary.findings[finding.outcome] += 1
-            if progress is not None:
-                progress(summary, page.url)
+        def stop(exc: BaseException) -> None:
+            fatal.append(exc)
+            crawler.stop()
 
+        hooks = AuditHooks(store, auditor, catalogue, summary, previous, progress, log, stop)
+        hooks.checks = check_settings(sites.to_dict())
         logging.getLogger("scrapy").setLevel(logging.WARNING)
-        await runner.crawl(crawler, sites=sites, page_sink=audit_page)
+        await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
         if fatal:
             raise fatal[0]
+    finally:
+        await auditor.close()

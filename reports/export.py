@@ -44,6 +44,8 @@ def export_json(scorecard: Scorecard, catalogue: Catalogue) -> dict[str, Any]:
                 "title": p.row.title,
                 "error": p.row.error,
                 "scores": p.row.scores or {},
+                "reused_from_earlier_run": p.reused,
+                "broken_links": [link.url for link in p.broken_links],
                 "findings": [
                     _finding(f, catalogue) for f in sorted(p.failures + p.reviews, key=_order)
                 ],
@@ -64,6 +66,8 @@ def _group(group: GroupView) -> dict[str, Any]:
         "failures": group.failures,
         "needs_review": group.reviews,
         "could_not_test": group.untested,
+        "not_audited": {reason: len(rows) for reason, rows in group.not_audited.items()},
+        "broken_links": group.broken_links,
     }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from reports.scoring import GRADE_BANDS, SCORING_VERSION, grade
-from reports.views import Scorecard
+from reports.views import SKIP_REASON_TEXT, Scorecard
 from rules.catalogue import Catalogue
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -25,6 +25,7 @@ def make_environment(catalogue: Catalogue) -> Environment:
     env.filters["datetime"] = _format_datetime
     env.filters["grade"] = grade
     env.filters["count_of"] = _count_of
+    env.filters["reviews_by_rule"] = reviews_by_rule
 
     def sc_label(number: str) -> str:
         sc = catalogue.criteria.get(number)
@@ -47,7 +48,12 @@ def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) 
 
     env = make_environment(catalogue)
     pages_by_id = {p.row.id: p for p in scorecard.pages}
-    common = {"run": scorecard.run, "catalogue": catalogue, "pages_by_id": pages_by_id}
+    common = {
+        "run": scorecard.run,
+        "catalogue": catalogue,
+        "pages_by_id": pages_by_id,
+        "skip_text": SKIP_REASON_TEXT,
+    }
     agencies = {a.id: a for a in scorecard.agencies}
     sites = {s.id: s for s in scorecard.sites}
 
@@ -88,3 +94,18 @@ def _format_datetime(value: datetime | None) -> str:
 
 def _count_of(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def reviews_by_rule(pages: list) -> list[dict]:
+    """The "needs review" list of a site: per rule, the pages and how many items on each."""
+    rules: dict[str, dict] = {}
+    for page in pages:
+        for finding in page.reviews:
+            entry = rules.setdefault(
+                finding.rule_id, {"rule_id": finding.rule_id, "pages": [], "counts": {}}
+            )
+            if page.row.id not in entry["counts"]:
+                entry["pages"].append(page)
+                entry["counts"][page.row.id] = 0
+            entry["counts"][page.row.id] += 1
+    return sorted(rules.values(), key=lambda e: (-len(e["pages"]), e["rule_id"]))

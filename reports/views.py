@@ -9,7 +9,7 @@ from typing import Any
 from reports.scoring import Score, aggregate, compliance_rate
 from rules.catalogue import Catalogue
 from store.db import Store
-from store.schema import FindingRow, PageRow, RunRow
+from store.schema import FindingRow, PageRow, RunRow, UrlStateRow
 
 
 @dataclass
@@ -25,11 +25,42 @@ class RuleSummary:
     occurrences: int = 0
 
 
+# Plain-language text for each reason a URL was not audited (codes: crawler.frontier).
+SKIP_REASON_TEXT = {
+    "robots_txt": "Disallowed by the site's robots.txt",
+    "page_cap": "Over the site's page limit (max_pages)",
+    "depth_cap": "Too many links away from a start page (max_depth)",
+    "trap_guard": "Looks like an endless series (calendar, pagination, query variants)",
+    "redirect_out_of_scope": "Redirects to an address outside the site",
+    "redirect_loop": "Redirects too many times",
+    "duplicate": "Redirects to a page already audited",
+    "http_error": "The server answered with an error",
+    "timeout": "Took too long to load",
+    "network_error": "The server could not be reached",
+    "browser_error": "The browser could not render or test it",
+    "not_html": "Not a web page (file, image or other content)",
+    "document": "Linked document (listed under Documents)",
+    "out_of_scope": "Outside the site (other hosts or excluded paths)",
+}
+BROKEN_REASONS = {"http_error", "timeout", "network_error", "redirect_loop"}
+
+
+@dataclass
+class DocumentView:
+    state: UrlStateRow
+    linked_from: list[int]
+
+
 @dataclass
 class PageView:
     row: PageRow
     failures: list[FindingRow]
     reviews: list[FindingRow]
+    broken_links: list[UrlStateRow] = field(default_factory=list)
+
+    @property
+    def reused(self) -> bool:
+        return self.row.reused_from is not None
 
     @property
     def score(self) -> float | None:
@@ -53,6 +84,18 @@ class GroupView:
     sites: list[GroupView] = field(default_factory=list)
     agency_id: str | None = None
     start_urls: list[str] = field(default_factory=list)
+    not_audited: dict[str, list[UrlStateRow]] = field(default_factory=dict)
+    documents: list[DocumentView] = field(default_factory=list)
+
+    @property
+    def not_audited_count(self) -> int:
+        return sum(
+            len(rows) for reason, rows in self.not_audited.items() if reason != "out_of_scope"
+        )
+
+    @property
+    def broken_links(self) -> int:
+        return sum(len(p.broken_links) for p in self.pages)
 
     @property
     def failures(self) -> int:
@@ -65,6 +108,10 @@ class GroupView:
     @property
     def untested(self) -> int:
         return sum(1 for p in self.pages if p.row.error)
+
+    @property
+    def audited(self) -> int:
+        return len(self.pages) - self.untested
 
 
 @dataclass
@@ -89,6 +136,14 @@ def build_scorecard(store: Store, run: RunRow, catalogue: Catalogue) -> Scorecar
         )
         for row in store.pages(run.id)
     ]
+    states = store.url_states(run.id)
+    _attach_crawl_facts(pages, states, store.links(run.id))
+    states_by_site: dict[str, list[UrlStateRow]] = defaultdict(list)
+    for state in states:
+        states_by_site[state.site_id].append(state)
+    links_by_target: dict[str, list[int]] = defaultdict(list)
+    for page_id, target in store.links(run.id):
+        links_by_target[target].append(page_id)
     config = run.config or {}
     agency_names = {a["id"]: a["name"] for a in config.get("agencies", [])}
     site_meta = {s["id"]: s for s in config.get("sites", [])}
@@ -106,6 +161,7 @@ def build_scorecard(store: Store, run: RunRow, catalogue: Catalogue) -> Scorecar
         group = _group(site_id, meta.get("name", site_id), pages_by_site[site_id], catalogue)
         group.agency_id = agency_id
         group.start_urls = list(meta.get("start_urls", []))
+        group.not_audited, group.documents = _not_audited(states_by_site[site_id], links_by_target)
         sites.append(group)
 
     agency_ids = list(agency_names) + sorted(
@@ -117,6 +173,10 @@ def build_scorecard(store: Store, run: RunRow, catalogue: Catalogue) -> Scorecar
         agency_pages = [p for s in agency_sites for p in s.pages]
         group = _group(agency_id, agency_names.get(agency_id, agency_id), agency_pages, catalogue)
         group.sites = agency_sites
+        for site in agency_sites:
+            for reason, rows in site.not_audited.items():
+                group.not_audited.setdefault(reason, []).extend(rows)
+            group.documents.extend(site.documents)
         agencies.append(group)
 
     return Scorecard(
@@ -127,6 +187,46 @@ def build_scorecard(store: Store, run: RunRow, catalogue: Catalogue) -> Scorecar
         overall=aggregate(p.score for p in pages),
         overall_compliance=compliance_rate(p.compliant for p in pages),
     )
+
+
+def is_broken(state: UrlStateRow) -> bool:
+    """A URL that failed to load: crawled and failed, or outside the site and checked."""
+    if state.state != "skipped":
+        return False
+    if state.reason in BROKEN_REASONS:
+        return True
+    checked = state.reason == "out_of_scope" and state.detail.startswith("link checked")
+    return checked and (state.status is None or state.status >= 400)
+
+
+def _attach_crawl_facts(
+    pages: list[PageView], states: list[UrlStateRow], links: list[tuple[int, str]]
+) -> None:
+    """Give each page its broken links: links to URLs of the run that failed to load."""
+    broken = {s.url: s for s in states if is_broken(s)}
+    if not broken:
+        return
+    by_id = {p.row.id: p for p in pages}
+    for page_id, target in links:
+        if target in broken and page_id in by_id:
+            by_id[page_id].broken_links.append(broken[target])
+
+
+def _not_audited(
+    states: list[UrlStateRow], links_by_target: dict[str, list[int]]
+) -> tuple[dict[str, list[UrlStateRow]], list[DocumentView]]:
+    skipped: dict[str, list[UrlStateRow]] = defaultdict(list)
+    documents = []
+    for state in states:
+        if state.state == "skipped":
+            skipped[state.reason or "unknown"].append(state)
+        if state.reason == "document":
+            documents.append(DocumentView(state, sorted(set(links_by_target.get(state.url, [])))))
+    order = list(SKIP_REASON_TEXT)
+    ordered = dict(
+        sorted(skipped.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+    )
+    return ordered, documents
 
 
 def _group(group_id: str, name: str, pages: list[PageView], catalogue: Catalogue) -> GroupView:

@@ -3,6 +3,7 @@
 - `wcag.toml`: every WCAG 2.2 success criterion (plus 4.1.1, removed in 2.2).
 - `categories.toml`: scorecard categories and the default weight per impact.
 - `axe-rules.json`: axe-core's own rule metadata, written by scripts/generate_axe_catalogue.py.
+- `massaudit-rules.toml`: metadata of massaudit's own checks (rules/checks/), source "massaudit".
 
 Every axe rule enters through one generic adapter, `rule_from_axe`. Loading validates the whole
 catalogue (`validate_catalogue`, a pure function over parsed data) and raises `CatalogueError`
@@ -29,7 +30,23 @@ DATA_DIR = Path(__file__).parent / "data"
 WCAG_FILE = "wcag.toml"
 CATEGORIES_FILE = "categories.toml"
 AXE_FILE = "axe-rules.json"
-DATA_FILES = (WCAG_FILE, CATEGORIES_FILE, AXE_FILE)
+MASSAUDIT_FILE = "massaudit-rules.toml"
+DATA_FILES = (WCAG_FILE, CATEGORIES_FILE, AXE_FILE, MASSAUDIT_FILE)
+_RULE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_MASSAUDIT_KEYS = {
+    "id",
+    "title",
+    "description",
+    "why",
+    "how_to_fix",
+    "category",
+    "impact",
+    "weight",
+    "wcag",
+    "level",
+    "help_url",
+}
+_MASSAUDIT_REQUIRED = ("id", "title", "description", "why", "how_to_fix", "category", "impact")
 
 # Bump when the meaning of the data changes without the files changing (e.g. the adapter below
 # maps tags differently), so stored runs can tell the catalogues apart.
@@ -277,6 +294,69 @@ def parse_axe_rules(
     return version, rules
 
 
+def parse_massaudit_rules(
+    data: Mapping[str, Any],
+    source: str,
+    criteria: Mapping[str, SuccessCriterion],
+    impact_weights: Mapping[str, float],
+) -> list[Rule]:
+    """massaudit-rules.toml's content -> rules (source "massaudit").
+
+    A rule's level and WCAG version come from its SCs (the lowest level, the latest version)
+    unless `level` is given; validate_catalogue then checks them like any axe rule's.
+    """
+    rules = []
+    for index, entry in enumerate(data.get("rule") or ()):
+        rule_id = entry.get("id") if isinstance(entry, Mapping) else None
+        where = f"{source}: rule {rule_id!r}" if rule_id else f"{source}: rule #{index}"
+        if not isinstance(entry, Mapping):
+            raise CatalogueError(f"{where}: must be a table")
+        unknown = sorted(set(entry) - _MASSAUDIT_KEYS)
+        if unknown:
+            raise CatalogueError(f"{where}: unknown key {unknown[0]!r}")
+        for key in _MASSAUDIT_REQUIRED:
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise CatalogueError(f"{where}: {key} must be a non-empty string")
+        if not _RULE_ID.fullmatch(entry["id"]):
+            raise CatalogueError(f"{where}: id must be lower-case words joined by '-'")
+        wcag = entry.get("wcag", [])
+        if not isinstance(wcag, list) or not all(isinstance(n, str) for n in wcag):
+            raise CatalogueError(f"{where}: wcag must be a list of SC numbers")
+        for number in wcag:
+            if number not in criteria:
+                raise CatalogueError(f"{where}: {number} is not a WCAG success criterion")
+        known = [criteria[n] for n in wcag]
+        level = entry.get("level")
+        version = None
+        if known:
+            level = level or min((sc.level for sc in known), key=LEVELS.index)
+            version = max((sc.version for sc in known), key=WCAG_VERSIONS.index)
+        weight = entry.get("weight", impact_weights.get(entry["impact"], 0))
+        rules.append(
+            Rule(
+                id=entry["id"],
+                source="massaudit",
+                title=entry["title"],
+                description=entry["description"],
+                help=entry["title"],
+                help_url=entry.get("help_url") or (known[0].understanding_url if known else ""),
+                category=entry["category"],
+                impact=entry["impact"],
+                weight=float(weight) if _is_number(weight) else weight,
+                wcag=tuple(sorted(wcag, key=sc_sort_key))
+                if all(_SC_NUMBER.fullmatch(n) for n in wcag)
+                else tuple(wcag),
+                level=level,
+                wcag_version=version,
+                why=entry["why"],
+                how_to_fix=entry["how_to_fix"],
+            )
+        )
+    if not rules:
+        raise CatalogueError(f"{source}: no [[rule]] tables")
+    return rules
+
+
 # --- validation --------------------------------------------------------------------------------
 
 
@@ -384,10 +464,14 @@ def load_catalogue(data_dir: Path | None = None) -> Catalogue:
     except ValueError as exc:
         raise CatalogueError(f"{axe_label}: not valid JSON ({exc})") from None
     axe_version, axe_rules = parse_axe_rules(axe_data, axe_label, weights)
+    ours_label = _label(directory, MASSAUDIT_FILE)
+    ours = parse_massaudit_rules(
+        _toml(blobs[MASSAUDIT_FILE], ours_label), ours_label, criteria, weights
+    )
 
-    validate_catalogue({axe_label: axe_rules}, criteria, categories)
+    validate_catalogue({axe_label: axe_rules, ours_label: ours}, criteria, categories)
     return Catalogue(
-        rules={rule.id: rule for rule in sorted(axe_rules, key=lambda r: r.id)},
+        rules={rule.id: rule for rule in sorted(axe_rules + ours, key=lambda r: r.id)},
         criteria=criteria,
         categories=categories,
         impact_weights=weights,

@@ -26,6 +26,10 @@ class PageArtifacts:
     axe: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    # Facts for massaudit's own checks (rules/checks/): text, links, images, lang, head,
+    # features, headers, network, performance, reflow_320, target_size, not_found_probe.
+    # Empty for artifacts stored before those checks existed; their checks are inapplicable.
+    facts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def axe_version(self) -> str | None:
@@ -44,6 +48,7 @@ class PageArtifacts:
             axe=data.get("axe") or {},
             timings=dict(data.get("timings") or {}),
             error=data.get("error"),
+            facts=dict(data.get("facts") or {}),
         )
 
 

@@ -12,13 +12,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, select, update
+from sqlalchemy import create_engine, delete, event, func, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, defer, sessionmaker
 
 from rules.model import Finding, PageArtifacts
-from store.schema import Base, FindingRow, PageRow, RunRow
+from store.schema import (
+    SCHEMA_VERSION,
+    Base,
+    FindingRow,
+    LinkRow,
+    MetaRow,
+    PageRow,
+    RunRow,
+    UrlStateRow,
+)
 
 
 class StoreError(RuntimeError):
@@ -88,6 +97,18 @@ class Store:
                 f"--db {_redact(self.engine)}: cannot open the database: {first}"
             ) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._check_schema_version(url)
+
+    def _check_schema_version(self, url: str) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(MetaRow, "schema_version")
+            if row is None:
+                s.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif row.value != str(SCHEMA_VERSION):
+                raise StoreError(
+                    f"--db {url}: the database has store schema {row.value}, this massaudit "
+                    f"needs {SCHEMA_VERSION}; use a new database file or URL"
+                )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -152,6 +173,12 @@ class Store:
             ).first()
             return run or s.scalars(select(RunRow).order_by(RunRow.id.desc())).first()
 
+    def latest_incomplete_run_id(self) -> int | None:
+        with self.session() as s:
+            return s.scalars(
+                select(RunRow.id).where(RunRow.status == "incomplete").order_by(RunRow.id.desc())
+            ).first()
+
     def runs(self) -> list[RunRow]:
         with self.session() as s:
             return list(s.scalars(select(RunRow).order_by(RunRow.id)))
@@ -179,7 +206,13 @@ class Store:
         depth: int,
         artifacts: PageArtifacts,
         judgement: PageJudgement,
+        links: tuple[str, ...] = (),
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_hash: str = "",
+        url_state: dict[str, Any] | None = None,
     ) -> int:
+        """Store an audited page, its findings, links and URL state in one transaction."""
         with self.session() as s, s.begin():
             page = PageRow(
                 run_id=run_id,
@@ -195,11 +228,157 @@ class Store:
                 artifacts=compress_artifacts(artifacts),
                 rule_outcomes=judgement.rule_outcomes,
                 scores=judgement.scores,
+                etag=etag,
+                last_modified=last_modified,
+                content_hash=content_hash,
             )
             s.add(page)
             s.flush()
             s.add_all(_finding_rows(run_id, page.id, judgement.findings))
+            s.add_all(LinkRow(run_id=run_id, page_id=page.id, target=t) for t in links)
+            if url_state is not None:
+                _upsert_url_states(s, run_id, [url_state])
             return page.id
+
+    def reuse_page(
+        self, run_id: int, previous_page_id: int, *, depth: int, url_state: dict[str, Any]
+    ) -> list[str]:
+        """Carry an unchanged page over from an earlier run; returns its stored links."""
+        with self.session() as s, s.begin():
+            old = s.get(PageRow, previous_page_id)
+            page = PageRow(
+                run_id=run_id,
+                site_id=url_state["site_id"],
+                agency_id=old.agency_id,
+                url=old.url,
+                final_url=old.final_url,
+                status_code=old.status_code,
+                title=old.title,
+                depth=depth,
+                audited_at=old.audited_at,
+                error=old.error,
+                artifacts=None,
+                reused_from=old.reused_from or old.id,
+                rule_outcomes=old.rule_outcomes,
+                scores=old.scores,
+                etag=old.etag,
+                last_modified=old.last_modified,
+                content_hash=old.content_hash,
+            )
+            s.add(page)
+            s.flush()
+            for f in s.scalars(select(FindingRow).where(FindingRow.page_id == old.id)):
+                s.add(
+                    FindingRow(
+                        run_id=run_id,
+                        page_id=page.id,
+                        rule_id=f.rule_id,
+                        category=f.category,
+                        outcome=f.outcome,
+                        impact=f.impact,
+                        selector=f.selector,
+                        html=f.html,
+                        wcag=f.wcag,
+                        message=f.message,
+                    )
+                )
+            links = list(s.scalars(select(LinkRow.target).where(LinkRow.page_id == old.id)))
+            s.add_all(LinkRow(run_id=run_id, page_id=page.id, target=t) for t in links)
+            _upsert_url_states(s, run_id, [url_state])
+            return links
+
+    def record_url_states(self, run_id: int, states: list[dict[str, Any]]) -> None:
+        with self.session() as s, s.begin():
+            _upsert_url_states(s, run_id, states)
+
+    def url_states(self, run_id: int) -> list[UrlStateRow]:
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(UrlStateRow)
+                    .where(UrlStateRow.run_id == run_id)
+                    .order_by(UrlStateRow.site_id, UrlStateRow.url)
+                )
+            )
+
+    def state_counts(self, run_id: int) -> dict[str, int]:
+        """URL counts of a run by state, skipped ones by reason ("skipped:http_error")."""
+        with self.session() as s:
+            rows = s.execute(
+                select(UrlStateRow.state, UrlStateRow.reason, func.count())
+                .where(UrlStateRow.run_id == run_id)
+                .group_by(UrlStateRow.state, UrlStateRow.reason)
+            )
+            return {
+                (f"{state}:{reason}" if state == "skipped" else state): count
+                for state, reason, count in rows
+            }
+
+    def links(self, run_id: int) -> list[tuple[int, str]]:
+        with self.session() as s:
+            return list(
+                s.execute(
+                    select(LinkRow.page_id, LinkRow.target)
+                    .where(LinkRow.run_id == run_id)
+                    .order_by(LinkRow.page_id, LinkRow.id)
+                ).tuples()
+            )
+
+    def previous_pages(self, before_run: int, site_ids: list[str]) -> dict[tuple[str, str], Any]:
+        """(site, url) -> page row facts of the newest complete run before `before_run`."""
+        with self.session() as s:
+            previous = s.scalars(
+                select(RunRow.id)
+                .where(RunRow.status == "complete", RunRow.id < before_run)
+                .order_by(RunRow.id.desc())
+            ).first()
+            if previous is None:
+                return {}
+            rows = s.execute(
+                select(
+                    PageRow.id,
+                    PageRow.site_id,
+                    PageRow.url,
+                    PageRow.etag,
+                    PageRow.last_modified,
+                    PageRow.content_hash,
+                ).where(
+                    PageRow.run_id == previous,
+                    PageRow.site_id.in_(site_ids),
+                    PageRow.error.is_(None),
+                )
+            )
+            return {(site, url): (pid, etag, lm, h) for pid, site, url, etag, lm, h in rows}
+
+    def resume_state(self, run_id: int) -> tuple[dict[str, dict[str, str]], list[tuple]]:
+        """URLs already seen per site (url -> state, "skipped:<reason>" for skipped ones) and
+        those still queued, of a stored run."""
+        seen: dict[str, dict[str, str]] = {}
+        queued: list[tuple] = []
+        with self.session() as s:
+            rows = s.execute(
+                select(
+                    UrlStateRow.site_id,
+                    UrlStateRow.url,
+                    UrlStateRow.state,
+                    UrlStateRow.reason,
+                    UrlStateRow.depth,
+                    UrlStateRow.referrer,
+                ).where(UrlStateRow.run_id == run_id)
+            )
+            for site_id, url, state, reason, depth, referrer in rows:
+                seen.setdefault(site_id, {})[url] = f"skipped:{reason}" if reason else state
+                if state == "queued":
+                    queued.append((site_id, url, depth, referrer))
+        return seen, queued
+
+    def reopen_run(self, run_id: int) -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id)
+                .values(status="running", host=socket.gethostname(), pid=os.getpid(), error=None)
+            )
 
     def replace_judgement(self, run_id: int, page_id: int, judgement: PageJudgement) -> None:
         with self.session() as s, s.begin():
@@ -215,19 +394,52 @@ class Store:
         """The run's pages without their artifacts blob loaded into memory all at once."""
         with self.session() as s:
             return list(
-                s.scalars(select(PageRow).where(PageRow.run_id == run_id).order_by(PageRow.id))
+                s.scalars(
+                    select(PageRow)
+                    .options(defer(PageRow.artifacts))
+                    .where(PageRow.run_id == run_id)
+                    .order_by(PageRow.id)
+                )
             )
 
     def iter_artifacts(self, run_id: int) -> Iterator[tuple[int, PageArtifacts]]:
         with self.session() as s:
+            original = aliased(PageRow)
             rows = s.execute(
-                select(PageRow.id, PageRow.artifacts)
+                select(PageRow.id, func.coalesce(PageRow.artifacts, original.artifacts))
+                .outerjoin(original, original.id == PageRow.reused_from)
                 .where(PageRow.run_id == run_id)
                 .order_by(PageRow.id)
                 .execution_options(yield_per=200)
             )
             for page_id, blob in rows:
                 yield page_id, decompress_artifacts(blob)
+
+    def page_sites(self, run_id: int) -> dict[int, str]:
+        """page id -> site id for every page of a run."""
+        with self.session() as s:
+            rows = s.execute(select(PageRow.id, PageRow.site_id).where(PageRow.run_id == run_id))
+            return dict(rows.all())
+
+    def replace_rule_results(
+        self,
+        run_id: int,
+        page_id: int,
+        rule_ids: set[str],
+        findings: list[Finding],
+        outcomes: dict[str, str],
+    ) -> None:
+        """Replace one page's findings and outcomes of `rule_ids` (the site-level rules) only."""
+        with self.session() as s, s.begin():
+            s.execute(
+                delete(FindingRow).where(
+                    FindingRow.page_id == page_id, FindingRow.rule_id.in_(sorted(rule_ids))
+                )
+            )
+            page = s.get(PageRow, page_id)
+            kept = {k: v for k, v in (page.rule_outcomes or {}).items() if k not in rule_ids}
+            page.rule_outcomes = dict(sorted((kept | outcomes).items()))
+            s.add_all(_finding_rows(run_id, page_id, findings))
 
     def findings(self, run_id: int) -> list[FindingRow]:
         with self.session() as s:
@@ -256,6 +468,33 @@ def _finding_rows(run_id: int, page_id: int, findings: list[Finding]) -> list[Fi
         )
         for f in findings
     ]
+
+
+_FINAL_STATES = {"audited", "unchanged", "skipped"}
+
+
+def _upsert_url_states(s: Session, run_id: int, states: list[dict[str, Any]]) -> None:
+    """Insert or update URL states; a final state is never turned back into 'queued'."""
+    by_key = {(st["site_id"], st["url"]): st for st in states}
+    existing = {}
+    sites = {site for site, _ in by_key}
+    for chunk_start in range(0, len(by_key), 500):
+        urls = [url for _, url in list(by_key)[chunk_start : chunk_start + 500]]
+        for row in s.scalars(
+            select(UrlStateRow).where(
+                UrlStateRow.run_id == run_id,
+                UrlStateRow.site_id.in_(sites),
+                UrlStateRow.url.in_(urls),
+            )
+        ):
+            existing[(row.site_id, row.url)] = row
+    for key, state in by_key.items():
+        row = existing.get(key)
+        if row is None:
+            s.add(UrlStateRow(run_id=run_id, **state))
+        elif not (state["state"] == "queued" and row.state in _FINAL_STATES):
+            for field_name, value in state.items():
+                setattr(row, field_name, value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -18,9 +18,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+SCHEMA_VERSION = 2
+
 
 class Base(DeclarativeBase):
     pass
+
+
+class MetaRow(Base):
+    __tablename__ = "massaudit_meta"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class RunRow(Base):
@@ -62,7 +71,12 @@ class PageRow(Base):
     audited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
     # gzip-compressed JSON of PageArtifacts: the input of judging, kept so a run can be re-judged.
-    artifacts: Mapped[bytes] = mapped_column(LargeBinary)
+    # None on a page reused from an earlier run: its artifacts are those of `reused_from`.
+    artifacts: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reused_from: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
     rule_outcomes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -85,3 +99,39 @@ class FindingRow(Base):
     html: Mapped[str] = mapped_column(Text)
     wcag: Mapped[str] = mapped_column(String(200))  # comma-separated SC numbers
     message: Mapped[str] = mapped_column(Text)
+
+
+class UrlStateRow(Base):
+    """Every URL a run saw for a site, in exactly one state (crawler.frontier lists them)."""
+
+    __tablename__ = "url_states"
+    __table_args__ = (
+        UniqueConstraint("run_id", "site_id", "url", name="uq_url_states_run_site_url"),
+        Index("ix_url_states_run_state", "run_id", "state", "reason"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[int | None] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    referrer: Mapped[str | None] = mapped_column(Text)
+    document: Mapped[str | None] = mapped_column(String(20))
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int | None] = mapped_column(Integer)
+
+
+class LinkRow(Base):
+    """An outgoing link of an audited page (normalised URL)."""
+
+    __tablename__ = "links"
+    __table_args__ = (Index("ix_links_page", "page_id"), Index("ix_links_run_target", "run_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(Text)

@@ -52,8 +52,13 @@ def test_real_catalogue_loads(catalogue):
     assert re.fullmatch(r"1\+axe4\.14\.1\+[0-9a-f]{12}", catalogue.version)
     assert load_catalogue() is catalogue  # cached
     assert list(catalogue.rules) == sorted(catalogue.rules)
-    assert all(rule.source == "axe" for rule in catalogue.rules.values())
-    assert all(rule.category == "accessibility" for rule in catalogue.rules.values())
+    axe = [r for r in catalogue.rules.values() if r.source == "axe"]
+    ours = [r for r in catalogue.rules.values() if r.source == "massaudit"]
+    assert len(axe) + len(ours) == len(catalogue.rules) and len(ours) >= 20
+    assert all(rule.category == "accessibility" for rule in axe)
+    # Our rules live in their own categories, so they never move the accessibility score.
+    assert all(rule.category != "accessibility" for rule in ours)
+    assert all(rule.why and rule.how_to_fix and rule.description for rule in ours)
 
 
 def test_wcag_criteria(catalogue):
@@ -364,8 +369,12 @@ def test_version_follows_data(data_copy):
 # --- the package boundary ----------------------------------------------------------------------
 
 
+# Pure text libraries the checks use (readability, offline language detection); no I/O.
+TEXT_LIBRARIES = {"textstat", "py3langid"}
+
+
 def test_rules_package_imports_only_stdlib_and_itself():
-    allowed = set(sys.stdlib_module_names) | {"rules"}
+    allowed = set(sys.stdlib_module_names) | {"rules"} | TEXT_LIBRARIES
     for path in sorted(RULES_DIR.rglob("*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
@@ -377,3 +386,53 @@ def test_rules_package_imports_only_stdlib_and_itself():
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+# --- massaudit's own rules (rules/data/massaudit-rules.toml) ----------------------------------
+
+
+def test_massaudit_rule_takes_level_and_version_from_its_sc(catalogue):
+    reflow = catalogue.rules["reflow-320"]
+    assert (reflow.source, reflow.category) == ("massaudit", "mobile-bandwidth")
+    assert (reflow.wcag, reflow.level, reflow.wcag_version) == (("1.4.10",), "AA", "2.1")
+    assert reflow.help_url.endswith("/Understanding/reflow")
+    target = catalogue.rules["target-size-320"]
+    assert (target.wcag, target.level, target.wcag_version) == (("2.5.8",), "AA", "2.2")
+    assert catalogue.rules["reading-grade"].wcag == ()
+
+
+def _edit_ours(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_massaudit_rule_with_unknown_category_is_refused(data_copy):
+    path = data_copy / "massaudit-rules.toml"
+    _edit_ours(path, 'category = "plain-language"', 'category = "plainness"')
+    assert _load_error(data_copy).startswith(
+        f"{path}: rule 'reading-grade': unknown category 'plainness'"
+    )
+
+
+def test_massaudit_rule_with_fake_sc_is_refused(data_copy):
+    path = data_copy / "massaudit-rules.toml"
+    _edit_ours(path, 'wcag = ["1.4.10"]', 'wcag = ["1.4.99"]')
+    assert _load_error(data_copy) == (
+        f"{path}: rule 'reflow-320': 1.4.99 is not a WCAG success criterion"
+    )
+
+
+def test_massaudit_rule_with_wrong_level_is_refused(data_copy):
+    path = data_copy / "massaudit-rules.toml"
+    _edit_ours(path, 'wcag = ["1.4.10"]', 'wcag = ["1.4.10"]\nlevel = "A"')
+    assert "rule 'reflow-320': level A does not match SC 1.4.10" in _load_error(data_copy)
+
+
+def test_massaudit_rule_missing_why_or_duplicate_id_is_refused(data_copy):
+    path = data_copy / "massaudit-rules.toml"
+    _edit_ours(path, 'id = "sentence-length"', 'id = "reading-grade"')
+    assert "rule 'reading-grade': duplicate id" in _load_error(data_copy)
+    shutil.copy(cat.DATA_DIR / "massaudit-rules.toml", path)
+    _edit_ours(path, "why = ", "whyy = ")
+    assert _load_error(data_copy) == f"{path}: rule 'reading-grade': unknown key 'whyy'"

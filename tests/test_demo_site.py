@@ -21,11 +21,13 @@ from bs4 import BeautifulSoup
 from massaudit.demo.server import serve_directory
 from massaudit.demo.site import (
     DEFECT_RULES,
+    EQUITY_RULES,
     GROUND_TRUTH_PATH,
     build_site,
     load_content,
     site_scopes,
 )
+from rules.catalogue import load_catalogue
 
 # axe rule ids the planted problems must cover between them (one of each group).
 REQUIRED_RULES = [
@@ -193,8 +195,9 @@ def test_ground_truth_covers_exactly_the_built_pages(
     _, paths = built
     assert set(ground_truth["pages"]) == set(paths)
     for path, entry in ground_truth["pages"].items():
-        assert set(entry) == {"violations"}, path
+        assert set(entry) == {"violations", "equity"}, path
         assert entry["violations"] == sorted(set(entry["violations"])), path
+        assert entry["equity"] == sorted(set(entry["equity"])), path
 
 
 def test_ground_truth_agrees_with_planted_defects(ground_truth: dict) -> None:
@@ -202,6 +205,18 @@ def test_ground_truth_agrees_with_planted_defects(ground_truth: dict) -> None:
         assert set(ground_truth["pages"][page.path]["violations"]) == page.expected_violations, (
             page.path
         )
+
+
+def test_equity_ground_truth_agrees_with_planted_defects(ground_truth: dict) -> None:
+    catalogue = load_catalogue()
+    for page in load_content().pages:
+        equity = set(ground_truth["pages"][page.path]["equity"])
+        assert equity == page.expected_equity, page.path
+        for rule_id in equity:
+            assert catalogue.rules[rule_id].source == "massaudit", rule_id
+    planted = [p for p, e in ground_truth["pages"].items() if e["equity"]]
+    assert len(planted) >= 10
+    assert set(EQUITY_RULES) <= set(DEFECT_RULES)
 
 
 def test_planted_problems(ground_truth: dict) -> None:

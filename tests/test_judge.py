@@ -69,7 +69,9 @@ def test_sample_page_findings(catalogue):
 
 def test_fixture_has_the_page_artifacts_shape():
     data = json.loads(FIXTURE.read_text())
-    assert PageArtifacts.from_dict(data).to_dict() == data
+    # Stored before massaudit's own checks existed: no `facts`, which load as empty.
+    assert "facts" not in data
+    assert PageArtifacts.from_dict(data).to_dict() == data | {"facts": {}}
     assert set(data["axe"]) >= {"violations", "incomplete", "passes", "inapplicable"}
 
 

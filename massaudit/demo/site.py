@@ -57,6 +57,31 @@ DEFECT_RULES: dict[str, tuple[str, ...]] = {
     "div-in-list": ("list",),
     "skipped-heading": ("heading-order",),
     "click-here-link": (),
+    # Problems only massaudit's own checks find (EQUITY_RULES); axe-core reports none of them.
+    "dense-text": (),
+    "long-sentences": (),
+    "filename-alt": (),
+    "fixed-width-image": (),
+    "machine-translation-widget": (),
+    "unmarked-spanish-passage": (),
+    "no-meta-description": (),
+    "adjacent-duplicate-links": (),
+}
+
+# Each planted defect and the massaudit rule ids (rules/checks/) that fail because of it.
+EQUITY_RULES: dict[str, tuple[str, ...]] = {
+    "click-here-link": ("generic-link-text",),
+    "zoom-disabled": ("viewport-zoom",),
+    "no-html-lang": ("page-language-matches",),
+    "no-title": ("page-title-unique",),
+    "dense-text": ("reading-grade",),
+    "long-sentences": ("sentence-length",),
+    "filename-alt": ("alt-text-quality",),
+    "fixed-width-image": ("reflow-320",),
+    "machine-translation-widget": ("machine-translation-only",),
+    "unmarked-spanish-passage": ("passage-lang",),
+    "no-meta-description": ("meta-description",),
+    "adjacent-duplicate-links": ("adjacent-duplicate-links",),
 }
 
 _MONTHS = {
@@ -136,6 +161,11 @@ class Page:
     def expected_violations(self) -> frozenset[str]:
         """axe rule ids this page should violate, derived from its planted defects."""
         return frozenset(rule for defect in self.defects for rule in DEFECT_RULES[defect])
+
+    @property
+    def expected_equity(self) -> frozenset[str]:
+        """massaudit rule ids that should fail on this page, from its planted defects."""
+        return frozenset(rule for d in self.defects for rule in EQUITY_RULES.get(d, ()))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,197 @@
+"""A Mass.gov-like corpus of N pages for throughput benchmarks, written into a folder.
+
+    .venv/bin/python bench/corpus.py OUT_DIR [--pages 200]
+
+Pages share one stylesheet, images, a header with navigation, breadcrumbs and a footer, like a
+Mayflower site; their main content varies (paragraphs, lists, tables, forms, accordions) so each
+has a few hundred to a few thousand DOM nodes. Every 7th page carries a planted problem (an image
+without alt text, an unlabeled input, low-contrast text or an empty link), so axe-core has
+violations to report. `index.html` and `sitemap.xml` list every page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from html import escape
+from pathlib import Path
+
+TOPICS = (
+    "driver's license",
+    "unemployment benefits",
+    "property tax",
+    "fishing license",
+    "vital records",
+    "small business grants",
+    "child care subsidies",
+    "snow emergency",
+    "public health notice",
+    "state park reservation",
+    "voter registration",
+    "tax refund",
+)
+WORDS = [
+    "residents",
+    "apply",
+    "online",
+    "form",
+    "office",
+    "hours",
+    "documents",
+    "required",
+    "eligibility",
+    "benefits",
+    "payment",
+    "deadline",
+    "contact",
+    "services",
+    "program",
+    "Commonwealth",
+    "county",
+    "application",
+    "review",
+    "notice",
+    "renewal",
+    "schedule",
+    "fees",
+    "support",
+    "language",
+    "access",
+    "accessible",
+    "information",
+    "request",
+    "status",
+    "update",
+]
+CSS = """
+body{margin:0;font-family:Arial,Helvetica,sans-serif;color:#141414;line-height:1.5}
+.ma__brand-banner{background:#f2f2f2;font-size:.8rem;padding:.25rem 1rem}
+.ma__header{background:#14558f;color:#fff;padding:1rem}.ma__header a{color:#fff}
+.ma__nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;margin:0;padding:0}
+.ma__breadcrumbs ol{display:flex;gap:.5rem;list-style:none;padding:0}
+main{max-width:60rem;margin:0 auto;padding:1rem}
+.ma__footer{background:#535353;color:#fff;padding:1rem}.ma__footer a{color:#fff}
+table{border-collapse:collapse}td,th{border:1px solid #707070;padding:.25rem}
+.low{color:#c8c8c8}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem}
+img{max-width:100%}
+"""
+SEAL = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
+    '<circle cx="32" cy="32" r="30" fill="#14558f"/><circle cx="32" cy="32" r="20" fill="#fff"/>'
+    "</svg>"
+)
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(words))
+    return text[0].upper() + text[1:] + "."
+
+
+def main_content(rng: random.Random, index: int, total: int) -> str:
+    parts = []
+    for section in range(rng.randint(3, 8)):
+        parts.append(f"<h2>{escape(sentence(rng, 4)[:-1])}</h2>")
+        for _ in range(rng.randint(2, 5)):
+            parts.append(f"<p>{sentence(rng, rng.randint(8, 24))} {sentence(rng, 12)}</p>")
+        kind = (index + section) % 4
+        if kind == 0:
+            items = "".join(f"<li>{sentence(rng, 6)}</li>" for _ in range(rng.randint(3, 12)))
+            parts.append(f"<ul>{items}</ul>")
+        elif kind == 1:
+            rows = "".join(
+                f'<tr><th scope="row">{rng.choice(WORDS)}</th><td>{rng.randint(1, 999)}</td>'
+                f"<td>{sentence(rng, 5)}</td></tr>"
+                for _ in range(rng.randint(3, 25))
+            )
+            parts.append(
+                f'<table><caption>{sentence(rng, 4)}</caption><thead><tr><th scope="col">Item'
+                f'</th><th scope="col">Fee</th><th scope="col">Notes</th></tr></thead>'
+                f"<tbody>{rows}</tbody></table>"
+            )
+        elif kind == 2:
+            field_id = f"f{index}-{section}"
+            parts.append(
+                f'<form><label for="{field_id}">Your {rng.choice(WORDS)}</label>'
+                f'<input id="{field_id}" name="{field_id}" type="text">'
+                '<button type="submit">Submit</button></form>'
+            )
+        else:
+            parts.append(
+                f"<details><summary>{sentence(rng, 5)}</summary><p>{sentence(rng, 30)}</p>"
+                "</details>"
+            )
+    related = "".join(
+        f'<li><a href="/page-{(index + k) % total:05d}/">{escape(TOPICS[(index + k) % len(TOPICS)].title())}'
+        f" page {(index + k) % total}</a></li>"
+        for k in range(1, 11)
+    )
+    parts.append(f"<h2>Related pages</h2><ul>{related}</ul>")
+    if index % 7 == 3:
+        parts.append(
+            [
+                '<img src="/assets/seal.svg">',
+                '<input type="text" name="unlabeled">',
+                '<p class="low">Low contrast notice for residents.</p>',
+                '<a href="/page-00000/"></a>',
+            ][(index // 7) % 4]
+        )
+    return "\n".join(parts)
+
+
+def page(rng: random.Random, index: int, total: int) -> str:
+    topic = TOPICS[index % len(TOPICS)]
+    nav = "".join(
+        f'<li><a href="/page-{k:05d}/">{escape(t.title())}</a></li>' for k, t in enumerate(TOPICS)
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(topic.title())} page {index} | Mass.gov benchmark</title>
+<link rel="stylesheet" href="/assets/site.css"></head>
+<body><a class="skip" href="#main-content">Skip to main content</a>
+<header class="ma__header"><div class="ma__brand-banner">An official website of the Commonwealth of Massachusetts</div>
+<img src="/assets/seal.svg" alt="Seal of Massachusetts" width="32" height="32">
+<nav class="ma__nav" aria-label="Main"><ul>{nav}</ul></nav></header>
+<nav class="ma__breadcrumbs" aria-label="Breadcrumbs"><ol><li><a href="/">Home</a></li><li>{escape(topic.title())}</li></ol></nav>
+<main id="main-content"><h1>{escape(topic.title())}: page {index}</h1>
+{main_content(rng, index, total)}
+</main>
+<footer class="ma__footer"><ul><li><a href="/page-00001/">Privacy Policy</a></li>
+<li><a href="/page-00002/">Accessibility</a></li><li><a href="/page-00003/">Contact us</a></li></ul></footer>
+</body></html>
+"""
+
+
+def write_corpus(out: Path, pages: int = 200, seed: int = 2026) -> list[str]:
+    """Write the corpus into `out`; returns the URL paths of its pages."""
+    rng = random.Random(seed)
+    (out / "assets").mkdir(parents=True, exist_ok=True)
+    (out / "assets" / "site.css").write_text(CSS)
+    (out / "assets" / "seal.svg").write_text(SEAL)
+    paths = []
+    for index in range(pages):
+        path = f"/page-{index:05d}/"
+        (out / path.strip("/")).mkdir(parents=True, exist_ok=True)
+        (out / path.strip("/") / "index.html").write_text(page(rng, index, pages))
+        paths.append(path)
+    links = "".join(f'<li><a href="{p}">Page {i}</a></li>' for i, p in enumerate(paths))
+    (out / "index.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Benchmark corpus'
+        f"</title></head><body><main><h1>Benchmark corpus</h1><ul>{links}</ul></main></body></html>"
+    )
+    (out / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--pages", type=int, default=200)
+    args = parser.parse_args()
+    paths = write_corpus(args.out, args.pages)
+    print(f"{len(paths)} pages written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

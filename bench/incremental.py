@@ -1,0 +1,100 @@
+"""Time a first nightly run and a second one over the unchanged demo site.
+
+    .venv/bin/python bench/incremental.py [--repeat N] [--json FILE]
+
+The second run should render no page again (every page "unchanged") and take a small fraction
+of the first run's time. Prints both wall-clock times, the ratio, and the URL state counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from crawler.sites import load_sites  # noqa: E402
+from massaudit.demo.server import serve_directory  # noqa: E402
+from massaudit.demo.site import build_site  # noqa: E402
+from store.db import Store  # noqa: E402
+
+
+def sites_file(netloc: str, path: Path) -> None:
+    config = load_sites(REPO / "sites.toml").demo_only(netloc)
+    parts = [f'[[agency]]\nid = "{a.id}"\nname = "{a.name}"\n' for a in config.agencies]
+    for s in config.sites:
+        include = ", ".join(f'"{p}"' for p in s.include)
+        parts.append(
+            f'[[site]]\nid = "{s.id}"\nagency = "{s.agency}"\nname = "{s.name}"\n'
+            f'start_urls = ["{s.start_urls[0]}"]\nallowed_hosts = ["{netloc}"]\n'
+            f"include = [{include}]\ndownload_delay = 0\nconcurrency_per_host = 4\n"
+        )
+    path.write_text("\n".join(parts))
+
+
+def timed_run(sites: Path, db: Path, out: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "massaudit.cli",
+            "run",
+            "--sites",
+            str(sites),
+            "--db",
+            str(db),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    firsts, seconds, states = [], [], {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        build_site(tmp / "site")
+        with serve_directory(tmp / "site") as base:
+            sites_file(base.split("//", 1)[1], tmp / "sites.toml")
+            for i in range(args.repeat):
+                db = tmp / f"run{i}.sqlite"
+                firsts.append(timed_run(tmp / "sites.toml", db, tmp / "out"))
+                seconds.append(timed_run(tmp / "sites.toml", db, tmp / "out"))
+                store = Store(str(db))
+                states = store.state_counts(2)
+                store.close()
+    first, second = statistics.median(firsts), statistics.median(seconds)
+    result = {
+        "first_run_s": round(first, 2),
+        "second_run_s": round(second, 2),
+        "speedup": round(first / second, 1),
+        "second_run_states": states,
+        "repeats": args.repeat,
+    }
+    print(f"first run (renders every page):   {first:6.2f} s  (median of {args.repeat})")
+    print(f"second run (site unchanged):      {second:6.2f} s")
+    print(f"speed-up:                         {first / second:6.1f}x")
+    print(f"second run URL states:            {states}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Which discovered URLs a site's crawl fetches, and why the others are skipped.
+
+Pure bookkeeping, no I/O: the spider asks `consider()` about every URL it sees.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from crawler.scope import SiteScope
+from crawler.sites import Site, host_key
+from crawler.urls import document_type, is_non_html, normalise_url, trap_pattern
+
+# Final states of a URL in a run. Every URL seen ends in exactly one.
+AUDITED, UNCHANGED, SKIPPED = "audited", "unchanged", "skipped"
+QUEUED = "queued"  # not final: waiting to be fetched (what --resume picks up)
+
+# Why a URL was skipped (docs/crawling.md explains each).
+SKIP_REASONS = {
+    "out_of_scope": "Outside the site (another host, or a path the site's include/exclude rules leave out)",
+    "robots_txt": "Disallowed by the site's robots.txt",
+    "page_cap": "Over the site's max_pages limit",
+    "depth_cap": "More links away from a start page than max_depth",
+    "trap_guard": "Looks like an endless series (calendar, pagination, query variants)",
+    "document": "A linked document (PDF, Word, Excel, PowerPoint), listed under documents",
+    "not_html": "Not a web page (image, file or other non-HTML content)",
+    "redirect_out_of_scope": "Redirects to an address outside the site",
+    "redirect_loop": "Redirects too many times (a redirect loop)",
+    "duplicate": "Redirects to a page already audited in this run",
+    "http_error": "The server answered with an HTTP error",
+    "timeout": "The page took too long to load",
+    "network_error": "The server could not be reached",
+    "browser_error": "The browser could not render or test the page",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    url: str
+    fetch: bool
+    reason: str | None = None
+    detail: str = ""
+    document: str | None = None
+
+
+class SiteFrontier:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.scope = SiteScope.of(site)
+        self.seen: set[str] = set()
+        self.queued = 0
+        self.per_pattern: Counter[str] = Counter()
+        self.query_variants: Counter[str] = Counter()
+
+    def normalise(self, url: str) -> str:
+        site = self.site
+        return normalise_url(
+            url,
+            ignore_params=site.ignore_params,
+            strip_tracking=site.strip_tracking,
+            trailing_slash=site.trailing_slash,
+            lowercase_path=site.lowercase_paths,
+        )
+
+    def consider(self, raw_url: str, depth: int) -> Decision | None:
+        """What to do with a URL seen at `depth`; None when this run has seen it already."""
+        url = self.normalise(raw_url)
+        if url in self.seen:
+            return None
+        self.seen.add(url)
+        if urlsplit(url).scheme not in ("http", "https"):
+            return Decision(url, False, "out_of_scope", "not an http(s) address")
+        kind = document_type(url)
+        if kind is not None:
+            on_site = host_key(url) in self.site.allowed_hosts
+            return Decision(url, on_site, "document", kind, document=kind)
+        if not self.scope.contains(url):
+            return Decision(url, False, "out_of_scope")
+        if is_non_html(url):
+            return Decision(url, False, "not_html", "by file extension")
+        if depth > self.site.max_depth:
+            return Decision(url, False, "depth_cap", f"depth {depth} > {self.site.max_depth}")
+        pattern = trap_pattern(url)
+        if self.per_pattern[pattern] >= self.site.max_per_pattern:
+            return Decision(
+                url, False, "trap_guard", f"over {self.site.max_per_pattern} like {pattern}"
+            )
+        parts = urlsplit(url)
+        if parts.query:
+            path_key = f"{parts.netloc}{parts.path}"
+            if self.query_variants[path_key] >= self.site.max_query_variants:
+                return Decision(
+                    url,
+                    False,
+                    "trap_guard",
+                    f"over {self.site.max_query_variants} query variants of {parts.path}",
+                )
+            self.query_variants[path_key] += 1
+        if self.queued >= self.site.max_pages:
+            return Decision(url, False, "page_cap", f"max_pages = {self.site.max_pages}")
+        self.per_pattern[pattern] += 1
+        self.queued += 1
+        return Decision(url, True)
+
+    def resume(self, url: str, queued: bool) -> None:
+        """Rebuild the bookkeeping from a stored run: `url` was seen (and fetched if queued)."""
+        self.seen.add(url)
+        if queued:
+            self.queued += 1
+            self.per_pattern[trap_pattern(url)] += 1

@@ -1,0 +1,66 @@
+"""Site settings for judging, and the site-level judging step (after a run and in rejudge)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from crawler.sites import SitesConfig, SitesConfigError
+from rules.catalogue import Catalogue
+from rules.checks.judge import judge_site_checks, site_rule_ids
+from rules.checks.settings import CheckSettings
+from rules.model import PageArtifacts
+from store.db import Store
+
+# What the site-level checks read of a page; the rest of its artifacts is dropped while a whole
+# site is held in memory.
+_SITE_FACTS = ("not_found_probe",)
+
+
+def check_settings(config: Mapping[str, Any] | None) -> dict[str, CheckSettings]:
+    """site id -> check settings, from a run's stored config snapshot (sites.toml as run)."""
+    return {
+        site["id"]: CheckSettings.from_mapping(site.get("checks"))
+        for site in (config or {}).get("sites", ())
+    }
+
+
+def judge_site_level(store: Store, run_id: int, catalogue: Catalogue) -> Counter[str]:
+    """Run the site-level checks over every page of each site of a run; returns outcome counts."""
+    run = store.get_run(run_id)
+    settings = check_settings(run.config if run else None)
+    sites = store.page_sites(run_id)
+    by_site: dict[str, dict[int, PageArtifacts]] = defaultdict(dict)
+    for page_id, artifacts in store.iter_artifacts(run_id):
+        slim = PageArtifacts(
+            url=artifacts.url,
+            final_url=artifacts.final_url,
+            status=artifacts.status,
+            title=artifacts.title,
+            axe={},
+            error=artifacts.error,
+            facts={k: artifacts.facts[k] for k in _SITE_FACTS if k in artifacts.facts},
+        )
+        by_site[sites[page_id]][page_id] = slim
+    counts: Counter[str] = Counter()
+    rule_ids = site_rule_ids()
+    for site_id, pages in by_site.items():
+        judged = judge_site_checks(pages, catalogue, settings.get(site_id))
+        for page_id in pages:
+            findings, outcomes = judged.get(page_id, ([], {}))
+            store.replace_rule_results(run_id, page_id, rule_ids, findings, outcomes)
+            counts.update(f.outcome for f in findings)
+    return counts
+
+
+def check_disabled_rules(sites: SitesConfig, catalogue: Catalogue) -> None:
+    """Every `checks.disabled` entry names one of our rules; SitesConfigError otherwise."""
+    ours = sorted(r.id for r in catalogue.rules.values() if r.source == "massaudit")
+    for index, site in enumerate(sites.sites):
+        for j, rule_id in enumerate(site.checks.get("disabled", ())):
+            if rule_id not in ours:
+                raise SitesConfigError(
+                    f"{sites.path}: site[{index}] ({site.id}).checks.disabled[{j}]: "
+                    f"{rule_id!r} is not a massaudit rule; known: {', '.join(ours)}"
+                )

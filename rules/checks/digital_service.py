@@ -1,0 +1,175 @@
+"""Digital-service basics from the Mass.gov website domain policy (DESIGN.md sections 4 and 5)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from rules.checks import REGISTRY, CheckResult, Item
+from rules.checks.settings import CheckSettings
+from rules.model import PageArtifacts
+
+REQUIRED_LINKS = {
+    "privacy policy": re.compile(r"privacy|privacidad|privacidade", re.IGNORECASE),
+    "accessibility statement": re.compile(r"accessib|accesibilidad|acessibilidade", re.IGNORECASE),
+    "contact": re.compile(r"cont[aá]ct|contato", re.IGNORECASE),
+}
+_FEEDBACK = re.compile(r"feedback|comentarios|opini", re.IGNORECASE)
+
+
+def _facts(artifacts: PageArtifacts, key: str) -> Any:
+    return artifacts.facts.get(key)
+
+
+@REGISTRY.page_check("https-hsts")
+def https_hsts(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
+    headers = _facts(artifacts, "headers")
+    if headers is None:
+        return CheckResult.inapplicable("headers were not collected")
+    url = artifacts.final_url or artifacts.url
+    if not url.lower().startswith("https://"):
+        return CheckResult.of([Item("fail", f"the page is served over plain HTTP: {url}")])
+    hsts = headers.get("strict-transport-security")
+    if not hsts:
+        return CheckResult.of([Item("fail", "HTTPS without a Strict-Transport-Security header")])
+    match = re.search(r"max-age\s*=\s*\"?(\d+)", hsts, re.IGNORECASE)
+    if not match or int(match.group(1)) <= 0:
+        return CheckResult.of([Item("fail", f"Strict-Transport-Security has no max-age: {hsts!r}")])
+    return CheckResult.passed(f"HTTPS with Strict-Transport-Security: {hsts}")
+
+
+def _feature(artifacts: PageArtifacts, name: str) -> bool | None:
+    features = _facts(artifacts, "features")
+    return None if features is None else bool(features.get(name))
+
+
+@REGISTRY.page_check("brand-banner")
+def brand_banner(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
+    present = _feature(artifacts, "brand_banner")
+    if present is None:
+        return CheckResult.inapplicable("features were not collected")
+    if present:
+        return CheckResult.passed()
+    return CheckResult.of([Item("fail", "no Mass.gov brand banner (.ma__brand-banner)", "body")])
+
+
+@REGISTRY.page_check("required-links")
+def required_links(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
+    links = _facts(artifacts, "links")
+    if links is None:
+        return CheckResult.inapplicable("links were not collected")
+    missing = [
+        name
+        for name, pattern in REQUIRED_LINKS.items()
+        if not any(pattern.search(link.get("text") or "") for link in links)
+    ]
+    if not missing:
+        return CheckResult.passed()
+    return CheckResult.of([Item("fail", f"no link to: {', '.join(missing)}", "body")])
+
+
+@REGISTRY.page_check("feedback")
+def feedback(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
+    form = _feature(artifacts, "feedback_form")
+    links = _facts(artifacts, "links")
+    if form is None or links is None:
+        return CheckResult.inapplicable("features were not collected")
+    if form or any(_FEEDBACK.search(link.get("text") or "") for link in links):
+        return CheckResult.passed()
+    return CheckResult.of([Item("fail", "no feedback form or feedback link", "body")])
+
+
+@REGISTRY.page_check("site-search")
+def site_search(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
+    present = _feature(artifacts, "search")
+    if present is None:
+        return CheckResult.inapplicable("features were not collected")
+    if present:
+        return CheckResult.passed()
+    return CheckResult.of([Item("fail", "no site search (a search form or search field)", "body")])
+
+
+@REGISTRY.page_check("meta-description")
+def meta_description(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
+    head = _facts(artifacts, "head")
+    if head is None:
+        return CheckResult.inapplicable("head was not collected")
+    if (head.get("description") or "").strip():
+        return CheckResult.passed()
+    return CheckResult.of([Item("fail", 'no <meta name="description"> (or it is empty)', "head")])
+
+
+@REGISTRY.page_check("canonical-link")
+def canonical_link(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
+    head = _facts(artifacts, "head")
+    if head is None:
+        return CheckResult.inapplicable("head was not collected")
+    if head.get("canonical"):
+        return CheckResult.passed(f"canonical: {head['canonical']}")
+    return CheckResult.of([Item("fail", 'no <link rel="canonical">', "head")])
+
+
+# --- site-level checks: every page of a site at once -------------------------------------------
+
+
+@REGISTRY.site_check("page-title-unique")
+def page_title_unique(
+    pages: Mapping[Any, PageArtifacts], settings: CheckSettings
+) -> dict[Any, CheckResult]:
+    """Every page has a title, and no two pages of the site share one."""
+    tested = {key: a for key, a in pages.items() if not a.error}
+    by_title: dict[str, list[Any]] = defaultdict(list)
+    for key, artifacts in tested.items():
+        by_title[" ".join((artifacts.title or "").split()).casefold()].append(key)
+    results = {}
+    for key, artifacts in tested.items():
+        title = " ".join((artifacts.title or "").split())
+        if not title:
+            results[key] = CheckResult.of([Item("fail", "the page has no title", "title")])
+            continue
+        same = by_title[title.casefold()]
+        if len(same) > 1:
+            others = [pages[k].url for k in same if k != key][:3]
+            results[key] = CheckResult.of(
+                [Item("fail", f"title {title!r} is also used by {', '.join(others)}", "title")]
+            )
+        else:
+            results[key] = CheckResult.passed()
+    return results
+
+
+@REGISTRY.site_check("not-found-status")
+def not_found_status(
+    pages: Mapping[Any, PageArtifacts], settings: CheckSettings
+) -> dict[Any, CheckResult]:
+    """A missing address answers 404 (or 410): judged once per host, on its first page."""
+    first_by_host: dict[str, tuple[Any, dict]] = {}
+    for key, artifacts in pages.items():
+        probe = artifacts.facts.get("not_found_probe")
+        if not probe or not probe.get("url"):
+            continue
+        host = probe["url"].split("/massaudit-404-probe", 1)[0]
+        first_by_host.setdefault(host, (key, probe))
+    results = {}
+    for key, probe in first_by_host.values():
+        status = probe.get("status")
+        if status is None:
+            results[key] = CheckResult.of(
+                [Item("needs-review", f"the probe of {probe['url']} got no answer", probe["url"])]
+            )
+        elif status in (404, 410):
+            results[key] = CheckResult.passed(f"{probe['url']} answered {status}")
+        else:
+            results[key] = CheckResult.of(
+                [
+                    Item(
+                        "fail",
+                        f"a missing page ({probe['url']}) answered {status} instead of 404: "
+                        "a 'soft 404' that people and search engines take for a real page",
+                        probe["url"],
+                    )
+                ]
+            )
+    return results

@@ -1,0 +1,158 @@
+"""Resume after kill -9, and incremental nightly runs, on the demo site with the real browser."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from integration_helpers import REPO, massaudit
+
+from crawler.sites import load_sites
+from massaudit.demo.server import serve_directory
+from massaudit.demo.site import build_site
+from store.db import Store
+
+pytestmark = pytest.mark.browser
+SITES = ("demo-transportation", "demo-revenue")
+
+
+def demo_sites_toml(netloc: str) -> str:
+    """The demo's sites from sites.toml, moved to where the test serves the demo."""
+    config = load_sites(REPO / "sites.toml").demo_only(netloc)
+    text = []
+    for agency in config.agencies:
+        text.append(f'[[agency]]\nid = "{agency.id}"\nname = "{agency.name}"\n')
+    for site in config.sites:
+        if site.id not in SITES:
+            continue
+        include = ", ".join(f'"{p}"' for p in site.include)
+        text.append(
+            f'[[site]]\nid = "{site.id}"\nagency = "{site.agency}"\nname = "{site.name}"\n'
+            f'start_urls = ["{site.start_urls[0]}"]\nallowed_hosts = ["{netloc}"]\n'
+            f"include = [{include}]\ndownload_delay = 0\nconcurrency_per_host = 4\n"
+        )
+    return "\n".join(text)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("served")
+    build_site(tmp / "site")
+    with serve_directory(tmp / "site") as base:
+        (tmp / "sites.toml").write_text(demo_sites_toml(base.split("//", 1)[1]))
+        yield tmp, base
+
+
+def snapshot(db: str, run_id: int):
+    store = Store(db)
+    pages = {p.id: p.url for p in store.pages(run_id)}
+    findings = Counter(
+        (pages[f.page_id], f.rule_id, f.selector, f.outcome) for f in store.findings(run_id)
+    )
+    states = {(s.url, s.state, s.reason) for s in store.url_states(run_id)}
+    store.close()
+    return sorted(pages.values()), findings, states
+
+
+def run(tmp, db, *extra):
+    result = massaudit(
+        "run",
+        "--sites",
+        str(tmp / "sites.toml"),
+        "--db",
+        str(db),
+        "--out",
+        str(tmp / "out"),
+        "--quiet",
+        *extra,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_kill_9_then_resume_equals_a_clean_run(served):
+    tmp, _ = served
+    run(tmp, tmp / "clean.sqlite")
+    clean = snapshot(str(tmp / "clean.sqlite"), 1)
+
+    killed = tmp / "killed.sqlite"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "massaudit.cli",
+            "run",
+            "--sites",
+            str(tmp / "sites.toml"),
+            "--db",
+            str(killed),
+            "--out",
+            str(tmp / "out-killed"),
+            "--quiet",
+            "--concurrency",
+            "1",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    audited = 0
+    while time.monotonic() < deadline and audited < 6:
+        time.sleep(0.3)
+        if killed.exists():
+            try:
+                audited = len(Store(str(killed)).pages(1))
+            except Exception:
+                audited = 0
+    os.killpg(process.pid, signal.SIGKILL)  # the whole process group: Python, driver, Chromium
+    process.wait(timeout=30)
+    partial = Store(str(killed))
+    assert 6 <= len(partial.pages(1)) < len(clean[0]), "killed mid-run"
+    partial.close()
+
+    result = run(tmp, killed, "--resume")
+    assert "Run 1 complete" in result.stdout
+    store = Store(str(killed))
+    assert [r.id for r in store.runs()] == [1] and store.get_run(1).status == "complete"
+    store.close()
+    assert snapshot(str(killed), 1) == clean
+
+
+def test_second_run_reuses_unchanged_pages_and_audits_changed_ones(served):
+    tmp, base = served
+    db = tmp / "incremental.sqlite"
+    run(tmp, db)
+    first = snapshot(str(db), 1)
+
+    changed = tmp / "site" / "info-details" / "transit-fares-and-passes" / "index.html"
+    html = changed.read_text()
+    changed.write_text(html.replace("</main>", "<p>Fares change on July 1.</p></main>", 1))
+    stat = changed.stat()
+    os.utime(changed, (stat.st_atime, stat.st_mtime + 5))
+    try:
+        run(tmp, db)
+    finally:
+        changed.write_text(html)
+    store = Store(str(db))
+    states = {s.url: s.state for s in store.url_states(2) if s.state != "skipped"}
+    assert {u for u, s in states.items() if s == "audited"} == {
+        f"{base}/info-details/transit-fares-and-passes/"
+    }
+    assert sum(s == "unchanged" for s in states.values()) == len(first[0]) - 1
+    second = snapshot(str(db), 2)
+    assert second[0] == first[0] and second[1] == first[1]  # carried-over findings, no doubles
+    reused = [p for p in store.pages(2) if p.reused_from is not None]
+    assert len(reused) == len(first[0]) - 1
+    store.close()
+
+    run(tmp, db, "--full")
+    store = Store(str(db))
+    assert all(s.state != "unchanged" for s in store.url_states(3))
+    store.close()
