@@ -43,7 +43,10 @@ class AuditSettings:
     navigation_timeout_s: float = 30.0
     axe_timeout_s: float = 60.0
     pages_per_context: int = 50
+    pages_per_browser: int = 1000
     viewport: tuple[int, int] = (1280, 900)
+    # False: axe-core only, without the facts our own checks judge (--checks axe).
+    collect_facts: bool = True
 
 
 class _ContextSlot:
@@ -66,6 +69,9 @@ class Auditor:
         self._current: _ContextSlot | None = None
         self._lock = asyncio.Lock()
         self._start_lock = asyncio.Lock()
+        self._live: set[_ContextSlot] = set()  # contexts not closed yet
+        self._browser_pages = 0
+        self._drained = asyncio.Event()
         self.axe_version: str | None = None
         self._probes: dict[str, asyncio.Task] = {}
 
@@ -94,28 +100,57 @@ class Auditor:
         await self.close()
 
     async def _acquire_context(self) -> _ContextSlot:
-        async with self._lock:
-            slot = self._current
-            if slot is None or slot.opened >= self.settings.pages_per_context:
-                if slot is not None and slot.active == 0:
+        while True:
+            async with self._lock:
+                slot = self._current
+                rotate = slot is None or slot.opened >= self.settings.pages_per_context
+                if rotate and slot is not None and slot.active == 0:
                     await slot.context.close()
-                width, height = self.settings.viewport
-                context = await self._browser.new_context(
-                    viewport={"width": width, "height": height},
-                    ignore_https_errors=False,
-                    service_workers="block",
-                )
-                await context.add_init_script(script=axe_source())
-                slot = self._current = _ContextSlot(context)
-            slot.opened += 1
-            slot.active += 1
-            return slot
+                    self._live.discard(slot)
+                    self._current = slot = None
+                if rotate and self._browser_pages >= self.settings.pages_per_browser:
+                    self._current = None  # retire it: the last page released closes it
+                    if not self._live:
+                        await self._restart_browser()
+                        rotate, drain = True, False
+                    else:
+                        drain = True
+                else:
+                    drain = False
+                if not drain:
+                    if rotate:
+                        width, height = self.settings.viewport
+                        context = await self._browser.new_context(
+                            viewport={"width": width, "height": height},
+                            ignore_https_errors=False,
+                            service_workers="block",
+                        )
+                        await context.add_init_script(script=axe_source())
+                        slot = self._current = _ContextSlot(context)
+                        self._live.add(slot)
+                    slot.opened += 1
+                    slot.active += 1
+                    self._browser_pages += 1
+                    return slot
+                self._drained.clear()
+            await self._drained.wait()  # pages still in flight on the old browser
+
+    async def _restart_browser(self) -> None:
+        """A fresh Chromium every `pages_per_browser` pages keeps memory flat on long runs."""
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                await self._browser.close()
+        self._browser = await launch_chromium(self._playwright)
+        self._browser_pages = 0
 
     async def _release_context(self, slot: _ContextSlot) -> None:
         async with self._lock:
             slot.active -= 1
             if slot is not self._current and slot.active == 0:
                 await slot.context.close()
+                self._live.discard(slot)
+            if not self._live:
+                self._drained.set()
 
     async def audit(self, url: str) -> PageArtifacts:
         """Render `url`, run axe-core and collect the facts our own checks judge.
@@ -150,9 +185,11 @@ class Auditor:
                 )
                 timings["axe_ms"] = _ms_since(axe_started)
                 self.axe_version = (axe.get("testEngine") or {}).get("version")
-                facts_started = time.perf_counter()
-                facts = await self._collect_facts(page, response, network, slot, final_url)
-                timings["facts_ms"] = _ms_since(facts_started)
+                facts: dict[str, Any] = {}
+                if self.settings.collect_facts:
+                    facts_started = time.perf_counter()
+                    facts = await self._collect_facts(page, response, network, slot, final_url)
+                    timings["facts_ms"] = _ms_since(facts_started)
                 timings["total_ms"] = _ms_since(started)
                 return PageArtifacts(url, final_url, status, title, axe, timings, facts=facts)
             except Exception as exc:  # one broken page must not end the run

@@ -184,6 +184,19 @@ def write_corpus(out: Path, pages: int = 200, seed: int = 2026) -> list[str]:
     return paths
 
 
+def sites_toml(base: str, pages: int) -> str:
+    """A sites file with one site covering the corpus served at `base` (reached by links)."""
+    netloc = base.split("//", 1)[1]
+    return (
+        '[[agency]]\nid = "bench"\nname = "Benchmark agency"\n\n'
+        '[[site]]\nid = "bench"\nagency = "bench"\nname = "Benchmark corpus"\n'
+        f'start_urls = ["{base}/page-00000/"]\nallowed_hosts = ["{netloc}"]\n'
+        f'include = ["^/page-"]\nmax_pages = {pages}\nmax_depth = {pages}\n'
+        f"max_per_pattern = {pages}\ndownload_delay = 0\nconcurrency_per_host = 8\n"
+        "use_sitemaps = false\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)

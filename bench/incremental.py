@@ -1,6 +1,8 @@
-"""Time a first nightly run and a second one over the unchanged demo site.
+"""Time a first nightly run and a second one over the same, unchanged site.
 
-    .venv/bin/python bench/incremental.py [--repeat N] [--json FILE]
+    .venv/bin/python bench/incremental.py [--pages 100] [--repeat 3] [--json FILE]
+
+The site is the Mass.gov-like benchmark corpus of bench/corpus.py served on 127.0.0.1.
 
 The second run should render no page again (every page "unchanged") and take a small fraction
 of the first run's time. Prints both wall-clock times, the ratio, and the URL state counts.
@@ -20,23 +22,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.sites import load_sites  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent))
+
+from corpus import sites_toml, write_corpus  # noqa: E402
+
 from massaudit.demo.server import serve_directory  # noqa: E402
-from massaudit.demo.site import build_site  # noqa: E402
 from store.db import Store  # noqa: E402
-
-
-def sites_file(netloc: str, path: Path) -> None:
-    config = load_sites(REPO / "sites.toml").demo_only(netloc)
-    parts = [f'[[agency]]\nid = "{a.id}"\nname = "{a.name}"\n' for a in config.agencies]
-    for s in config.sites:
-        include = ", ".join(f'"{p}"' for p in s.include)
-        parts.append(
-            f'[[site]]\nid = "{s.id}"\nagency = "{s.agency}"\nname = "{s.name}"\n'
-            f'start_urls = ["{s.start_urls[0]}"]\nallowed_hosts = ["{netloc}"]\n'
-            f"include = [{include}]\ndownload_delay = 0\nconcurrency_per_host = 4\n"
-        )
-    path.write_text("\n".join(parts))
 
 
 def timed_run(sites: Path, db: Path, out: Path) -> float:
@@ -64,15 +55,16 @@ def timed_run(sites: Path, db: Path, out: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     firsts, seconds, states = [], [], {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        build_site(tmp / "site")
+        write_corpus(tmp / "site", args.pages)
         with serve_directory(tmp / "site") as base:
-            sites_file(base.split("//", 1)[1], tmp / "sites.toml")
+            (tmp / "sites.toml").write_text(sites_toml(base, args.pages))
             for i in range(args.repeat):
                 db = tmp / f"run{i}.sqlite"
                 firsts.append(timed_run(tmp / "sites.toml", db, tmp / "out"))
@@ -86,9 +78,11 @@ def main() -> None:
         "second_run_s": round(second, 2),
         "speedup": round(first / second, 1),
         "second_run_states": states,
+        "pages": args.pages,
         "repeats": args.repeat,
     }
-    print(f"first run (renders every page):   {first:6.2f} s  (median of {args.repeat})")
+    print(f"{args.pages} pages, median of {args.repeat} repeats")
+    print(f"first run (renders every page):   {first:6.2f} s")
     print(f"second run (site unchanged):      {second:6.2f} s")
     print(f"speed-up:                         {first / second:6.1f}x")
     print(f"second run URL states:            {states}")

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpus import write_corpus  # noqa: E402
+from corpus import sites_toml, write_corpus  # noqa: E402
 from proctree import RssSampler  # noqa: E402
 
 from audits.axe import AXE_TAGS, axe_source  # noqa: E402
@@ -87,17 +87,6 @@ def measure(
     ):
         raise RuntimeError(f"{command[:3]} exited {process.returncode}: {stderr[-500:]}")
     return seconds, sampler.peak
-
-
-def sites_toml(base: str, pages: int) -> str:
-    netloc = base.split("//", 1)[1]
-    return (
-        '[[agency]]\nid = "bench"\nname = "Benchmark agency"\n\n'
-        '[[site]]\nid = "bench"\nagency = "bench"\nname = "Benchmark corpus"\n'
-        f'start_urls = ["{base}/"]\nallowed_hosts = ["{netloc}"]\ninclude = ["^/page-"]\n'
-        f"max_pages = {pages + 10}\ndownload_delay = 0\nconcurrency_per_host = 8\n"
-        "use_sitemaps = false\n"
-    )
 
 
 def ensure_pa11y_ci() -> Path:

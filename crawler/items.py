@@ -24,6 +24,21 @@ class FetchedPage:
 
 
 @dataclass(frozen=True)
+class FetchedDocument:
+    """A linked PDF or Word file downloaded (up to the site's `max_document_bytes`) for analysis."""
+
+    site_id: str
+    agency_id: str
+    url: str
+    kind: str  # crawler.urls.document_type: "pdf", "word"
+    content_type: str
+    body: bytes
+    last_modified: str | None = None
+    sha256: str = ""
+    referrer: str | None = None
+
+
+@dataclass(frozen=True)
 class PreviousPage:
     """What the last completed run stored about a URL, for conditional requests and reuse."""
 

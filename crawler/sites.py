@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -54,6 +55,10 @@ class Site:
     check_external_links: bool = False
     external_link_budget: int = 200
     fetch_timeout: float = 30.0
+    # Linked documents (PDF, Word) are downloaded up to this size and analysed (issue 7).
+    max_document_bytes: int = 25 * 1024 * 1024
+    # ADA Title II compliance date (ISO date): documents dated before it may be exempt.
+    document_compliance_date: str = "2027-04-26"
     demo: bool = False
     # Options of massaudit's own checks (CHECK_OPTIONS): the file's global [checks] table with
     # this site's `checks` table over it. Empty means the defaults of DESIGN.md section 5.
@@ -151,6 +156,8 @@ _SITE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "check_external_links": (bool, False),
     "external_link_budget": (int, False),
     "fetch_timeout": ((int, float), False),
+    "max_document_bytes": (int, False),
+    "document_compliance_date": (str, False),
     "demo": (bool, False),
     "checks": (dict, False),
 }
@@ -269,12 +276,20 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
             ("max_per_pattern", 1),
             ("max_query_variants", 1),
             ("external_link_budget", 0),
+            ("max_document_bytes", 0),
         ):
             if key in entry and entry[key] < minimum:
                 raise fail(f"{where}.{key}", f"must be at least {minimum}, got {entry[key]}")
         for key in ("download_delay", "fetch_timeout"):
             if key in entry and entry[key] < 0:
                 raise fail(f"{where}.{key}", "must not be negative")
+        if "document_compliance_date" in entry:
+            try:
+                date.fromisoformat(entry["document_compliance_date"])
+            except ValueError:
+                raise fail(
+                    f"{where}.document_compliance_date", "must be a date like 2027-04-26"
+                ) from None
         fields = dict(entry)
         for key in _LIST_KEYS:
             fields[key] = tuple(entry.get(key, ()))

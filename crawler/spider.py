@@ -24,12 +24,22 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler.frontier import AUDITED, QUEUED, SKIPPED, UNCHANGED, SiteFrontier
-from crawler.items import FetchedPage, PreviousPage, ResumeState, ReusedPage, UrlOutcome
+from crawler.items import (
+    FetchedDocument,
+    FetchedPage,
+    PreviousPage,
+    ResumeState,
+    ReusedPage,
+    UrlOutcome,
+)
 from crawler.middlewares import OutOfScopeRedirect
 from crawler.sites import SitesConfig, host_key
 from crawler.urls import document_type
 
 MAX_SITEMAP_NESTING = 3
+# Document types downloaded for analysis (GET, bounded by the site's max_document_bytes); the
+# others (Excel, PowerPoint) only get a HEAD request for their type and size.
+ANALYSED_DOCUMENTS = {"pdf", "word"}
 FETCHED_REASONS = {
     "robots_txt",
     "redirect_out_of_scope",
@@ -50,6 +60,9 @@ class CrawlHooks(Protocol):
     async def reuse(self, page: ReusedPage) -> list[str]: ...
 
     def record(self, outcomes: list[UrlOutcome]) -> None: ...
+
+    # Optional: `async def document(self, document: FetchedDocument) -> None` analyses a downloaded
+    # document. Hooks without it get a HEAD request per document, as before issue 7.
 
     def previous(self, site_id: str, url: str) -> PreviousPage | None: ...
 
@@ -113,7 +126,7 @@ class SiteSpider(scrapy.Spider):
         if site.sitemaps:
             return [
                 scrapy.Request(u, callback=self.parse_sitemap, errback=self._ignore, meta=meta)
-                for u in site.sitemaps
+                for u in self._on_site(site.id, list(site.sitemaps))
             ]
         requests = []
         roots = {"{0.scheme}://{0.netloc}".format(urlsplit(url)) for url in site.start_urls}
@@ -133,7 +146,7 @@ class SiteSpider(scrapy.Spider):
         site_id = response.meta["site_id"]
         listed = list(sitemap_urls_from_robots(response.body, base_url=response.url))
         urls = listed or [f"{response.meta['root']}/sitemap.xml"]
-        for url in urls:
+        for url in self._on_site(site_id, urls):
             yield scrapy.Request(
                 url,
                 callback=self.parse_sitemap,
@@ -158,7 +171,7 @@ class SiteSpider(scrapy.Spider):
             depth = response.meta["sitemap_depth"] + 1
             if depth > MAX_SITEMAP_NESTING:
                 return
-            for loc in locs:
+            for loc in self._on_site(site_id, locs):
                 yield scrapy.Request(
                     loc,
                     callback=self.parse_sitemap,
@@ -167,6 +180,11 @@ class SiteSpider(scrapy.Spider):
                 )
         elif sitemap.type == "urlset":
             yield from self._discover(site_id, locs, depth=0, referrer=response.url)
+
+    def _on_site(self, site_id: str, urls: list[str]) -> list[str]:
+        """Only sitemaps on the site's own hosts are fetched: nothing else ever is."""
+        hosts = self.frontiers[site_id].site.allowed_hosts
+        return [u for u in urls if urlsplit(u).scheme in ("http", "https") and host_key(u) in hosts]
 
     def _ignore(self, failure: Failure) -> None:
         """A missing or broken sitemap/robots.txt is not a page: nothing to account for."""
@@ -314,40 +332,78 @@ class SiteSpider(scrapy.Spider):
     def _document_request(
         self, site_id: str, url: str, depth: int, referrer: str | None
     ) -> scrapy.Request:
+        site = self.frontiers[site_id].site
+        meta: dict[str, Any] = {
+            "site_id": site_id,
+            "depth": depth,
+            "referrer": referrer,
+            "document": True,
+            "download_timeout": site.fetch_timeout,
+        }
+        fetch = (
+            document_type(url) in ANALYSED_DOCUMENTS
+            and site.max_document_bytes > 0
+            and hasattr(self.hooks, "document")
+        )
+        if fetch:
+            meta["download_maxsize"] = site.max_document_bytes
         return scrapy.Request(
             url,
-            method="HEAD",
+            method="GET" if fetch else "HEAD",
             callback=self.parse_document,
             errback=self.document_failed,
             dont_filter=True,
-            meta={"site_id": site_id, "depth": depth, "referrer": referrer, "document": True},
+            meta=meta,
         )
 
-    def parse_document(self, response: Response) -> None:
+    async def parse_document(self, response: Response) -> None:
         meta = response.meta
+        url = response.request.url
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         length = response.headers.get(b"Content-Length")
+        kind = document_type(url, content_type)
+        fetched = response.request.method == "GET"
+        size = int(length) if length and length.isdigit() else None
+        if fetched:
+            size = len(response.body)
         self.hooks.record(
             [
                 UrlOutcome(
                     meta["site_id"],
-                    response.request.url,
+                    url,
                     SKIPPED,
                     "document",
-                    document_type(response.request.url, content_type) or "",
+                    kind or "",
                     status=response.status,
                     depth=meta["depth"],
                     referrer=meta["referrer"],
-                    document=document_type(response.request.url, content_type),
+                    document=kind,
                     content_type=content_type,
-                    size=int(length) if length and length.isdigit() else None,
+                    size=size,
                 )
             ]
         )
+        if fetched and kind in ANALYSED_DOCUMENTS and response.body:
+            site = self.frontiers[meta["site_id"]].site
+            await self.hooks.document(
+                FetchedDocument(
+                    site_id=site.id,
+                    agency_id=site.agency,
+                    url=url,
+                    kind=kind,
+                    content_type=content_type,
+                    body=response.body,
+                    last_modified=_header(response, b"Last-Modified"),
+                    sha256=hashlib.sha256(response.body).hexdigest(),
+                    referrer=meta["referrer"],
+                )
+            )
 
     def document_failed(self, failure: Failure) -> None:
         request = failure.request
         reason, detail, status = _failure_reason(failure)
+        if "max size" in detail or "DownloadCancelledError" in detail:
+            reason, detail = "too_large", f"larger than max_document_bytes ({detail[:120]})"
         meta = request.meta
         self.hooks.record(
             [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,12 +16,14 @@ from audits.collector import AuditSettings
 from crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit import __version__
 from massaudit.check import add_check_parser, cmd_check
+from massaudit.documents import finalise_documents, rejudge_documents
 from massaudit.judging import check_disabled_rules, check_settings, judge_site_level
 from massaudit.run import RunError, RunSummary, judge, run_audit
 from reports.export import export_json
 from reports.scoring import SCORING_VERSION
 from reports.site import render_scorecard
-from reports.views import build_scorecard
+from reports.traffic import TrafficError, load_traffic
+from reports.views import DEFAULT_REGRESSION_THRESHOLD, build_scorecard
 from rules.catalogue import CatalogueError, load_catalogue
 from store.db import Store, StoreError
 
@@ -60,12 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--full", action="store_true", help="audit every page again, even if it has not changed"
     )
     _add_audit_options(run)
+    _add_report_options(run)
 
     demo = commands.add_parser("demo", help="serve the bundled demo site and audit it")
     demo.add_argument("--sites", default="sites.toml", help="sites file with the demo = true sites")
     demo.add_argument("--out", default="out/demo", help="folder for the scorecard and database")
     demo.add_argument("--port", type=int, default=0, help="port for the demo site (0: any free)")
     _add_audit_options(demo)
+    _add_report_options(demo)
 
     serve = commands.add_parser("serve-demo", help="serve the demo site until interrupted")
     serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
@@ -75,11 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     rejudge.add_argument("--run", type=int, dest="run_id", help="run id (default: latest)")
     rejudge.add_argument("--sites", help="sites file whose agency and site names replace the run's")
     rejudge.add_argument("--out", help="also write the scorecard site to this folder")
+    _add_report_options(rejudge)
 
     report = commands.add_parser("report", help="write the scorecard site of a stored run")
     report.add_argument("--db", required=True)
     report.add_argument("--run", type=int, dest="run_id")
     report.add_argument("--out", required=True)
+    _add_report_options(report)
 
     export = commands.add_parser("export", help="print a stored run as JSON (docs/export.md)")
     export.add_argument("--db", required=True)
@@ -96,13 +103,73 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--concurrency", type=_positive_int, default=2, help="pages rendered at once"
+        "--concurrency",
+        type=_positive_int,
+        default=default_concurrency(),
+        help="pages rendered at once (default: one per core, 2 to 8)",
     )
     parser.add_argument(
         "--page-timeout", type=float, default=30.0, help="seconds to load one page (default 30)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument(
+        "--checks",
+        choices=["all", "axe"],
+        default="all",
+        help="all checks (default), or only axe-core's accessibility rules",
+    )
     parser.add_argument("--log", help="structured log (JSON lines); default OUT/logs/run-N.jsonl")
+
+
+def default_concurrency() -> int:
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--traffic",
+        metavar="FILE",
+        help="analytics CSV with columns url,views: ranks the fix-first list by page views",
+    )
+    parser.add_argument(
+        "--regression-threshold",
+        type=_non_negative_float,
+        default=DEFAULT_REGRESSION_THRESHOLD,
+        metavar="POINTS",
+        help="show a regression banner when a score drops by more than this many points "
+        f"since the previous run (default {DEFAULT_REGRESSION_THRESHOLD:g})",
+    )
+
+
+def _traffic(args: argparse.Namespace) -> dict[str, int] | None:
+    """The --traffic file's page views; a bad file is a usage error (checked before a run)."""
+    if not getattr(args, "traffic", None):
+        return None
+    try:
+        return load_traffic(args.traffic)
+    except TrafficError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value:g}")
+    return value
+
+
+def _scorecard(store: Store, run: Any, catalogue: Any, args: argparse.Namespace) -> Any:
+    """The scorecard of a run with the report options of the command line."""
+    return build_scorecard(
+        store,
+        run,
+        catalogue,
+        traffic=_traffic(args),
+        regression_threshold=getattr(args, "regression_threshold", DEFAULT_REGRESSION_THRESHOLD),
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -208,7 +275,12 @@ def _audit_and_report(
     args: argparse.Namespace,
     resume_run: int | None = None,
 ) -> int:
-    settings = AuditSettings(concurrency=args.concurrency, navigation_timeout_s=args.page_timeout)
+    _traffic(args)  # a bad --traffic file stops before the audit, not after it
+    settings = AuditSettings(
+        concurrency=args.concurrency,
+        navigation_timeout_s=args.page_timeout,
+        collect_facts=args.checks == "all",
+    )
     progress = None if args.quiet else _Progress()
     log_path = Path(args.log) if args.log else None
     try:
@@ -228,7 +300,7 @@ def _audit_and_report(
             progress.finish()
     catalogue = load_catalogue()
     run = store.get_run(summary.run_id)
-    index = render_scorecard(build_scorecard(store, run, catalogue), catalogue, out)
+    index = render_scorecard(_scorecard(store, run, catalogue, args), catalogue, out)
     _print_summary(summary, run)
     print(f"Scorecard: {index}")
     return EXIT_OK if summary.status == "complete" else EXIT_FAILED
@@ -304,6 +376,8 @@ def cmd_rejudge(args: argparse.Namespace) -> int:
             counts[finding.outcome] += 1
     for outcome, count in judge_site_level(store, run.id, catalogue).items():
         counts[outcome] += count
+    rejudge_documents(store, run.id, catalogue, settings)
+    finalise_documents(store, run.id, SitesConfig.from_dict(run.config))
     store.mark_rejudged(run.id, catalogue.version, SCORING_VERSION)
     print(
         f"Run {run.id} judged again: {counts['pages']} pages, {counts['fail']} failures, "
@@ -312,7 +386,7 @@ def cmd_rejudge(args: argparse.Namespace) -> int:
     )
     if args.out:
         run = store.get_run(run.id)
-        index = render_scorecard(build_scorecard(store, run, catalogue), catalogue, Path(args.out))
+        index = render_scorecard(_scorecard(store, run, catalogue, args), catalogue, Path(args.out))
         print(f"Scorecard: {index}")
     return EXIT_OK
 
@@ -320,7 +394,7 @@ def cmd_rejudge(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     store, run = _open_run(args)
     catalogue = load_catalogue()
-    index = render_scorecard(build_scorecard(store, run, catalogue), catalogue, Path(args.out))
+    index = render_scorecard(_scorecard(store, run, catalogue, args), catalogue, Path(args.out))
     print(f"Scorecard: {index}")
     return EXIT_OK
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from crawler.sites import SitesConfig, SitesConfigError
+from reports.scoring import page_scores
 from rules.catalogue import Catalogue
 from rules.checks.judge import judge_site_checks, site_rule_ids
 from rules.checks.settings import CheckSettings
@@ -49,7 +50,14 @@ def judge_site_level(store: Store, run_id: int, catalogue: Catalogue) -> Counter
         judged = judge_site_checks(pages, catalogue, settings.get(site_id))
         for page_id in pages:
             findings, outcomes = judged.get(page_id, ([], {}))
-            store.replace_rule_results(run_id, page_id, rule_ids, findings, outcomes)
+            store.replace_rule_results(
+                run_id,
+                page_id,
+                rule_ids,
+                findings,
+                outcomes,
+                rescore=lambda outcomes: page_scores(outcomes, catalogue),
+            )
             counts.update(f.outcome for f in findings)
     return counts
 

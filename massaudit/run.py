@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,11 +19,19 @@ from scrapy.crawler import AsyncCrawlerRunner
 from audits.axe import AXE_VERSION
 from audits.collector import Auditor, AuditSettings
 from crawler.frontier import AUDITED, SKIPPED, UNCHANGED
-from crawler.items import FetchedPage, PreviousPage, ResumeState, ReusedPage, UrlOutcome
+from crawler.items import (
+    FetchedDocument,
+    FetchedPage,
+    PreviousPage,
+    ResumeState,
+    ReusedPage,
+    UrlOutcome,
+)
 from crawler.settings import crawl_settings, run_on_reactor
 from crawler.sites import SitesConfig
 from crawler.spider import SiteSpider
 from massaudit import __version__
+from massaudit.documents import check_document, finalise_documents
 from massaudit.judging import check_settings, judge_site_level
 from reports.scoring import SCORING_VERSION, page_scores
 from rules.catalogue import Catalogue, load_catalogue
@@ -45,6 +55,8 @@ class RunSummary:
     pages_audited: int = 0
     pages_reused: int = 0
     pages_failed: int = 0
+    documents_checked: int = 0
+    documents_reused: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     findings: Counter[str] = field(default_factory=Counter)
     per_site: Counter[str] = field(default_factory=Counter)
@@ -104,6 +116,8 @@ def run_audit(
     """
     catalogue = load_catalogue()
     audit_settings = audit_settings or AuditSettings()
+    if not audit_settings.collect_facts and sites is not None:
+        sites = axe_only(sites, catalogue)
     store.mark_abandoned_runs()
     resume: ResumeState | None = None
     if resume_run is not None:
@@ -138,6 +152,7 @@ def run_audit(
             )
         )
         summary.findings.update(judge_site_level(store, run_id, catalogue))
+        finalise_documents(store, run_id, sites)
         summary.status = "complete"
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler's time limit
         summary.status = "incomplete"
@@ -177,6 +192,15 @@ class RunLog:
             self._file.close()
 
 
+def axe_only(sites: SitesConfig, catalogue: Catalogue) -> SitesConfig:
+    """The same sites with every massaudit rule disabled, so only axe-core rules judge."""
+    ours = sorted(r.id for r in catalogue.rules.values() if r.source == "massaudit")
+    narrowed = tuple(
+        replace(site, checks={**site.checks, "disabled": ours}) for site in sites.sites
+    )
+    return replace(sites, sites=narrowed)
+
+
 class AuditHooks:
     """What the spider calls: audit or reuse a page, record URL outcomes, find the last run's page."""
 
@@ -200,8 +224,37 @@ class AuditHooks:
         self.log = log
         self.stop = stop
         self.failed = False
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="massaudit-store")
         # site id -> settings of our checks, from the run's config (set by _crawl_and_audit)
         self.checks: dict[str, CheckSettings] = {}
+        self.reuse_documents = bool(previous)  # no earlier run to reuse from, or --full
+
+    async def document(self, document: FetchedDocument) -> None:
+        """A linked PDF or Word file: analyse (or reuse by sha256), judge and store it."""
+        if self.failed:
+            return
+        try:
+            _, reused, failures = await check_document(
+                self.store,
+                self.summary.run_id,
+                document,
+                self.catalogue,
+                self.checks.get(document.site_id),
+                reuse=self.reuse_documents,
+            )
+        except Exception as exc:  # the store is gone: stop, lose nothing silently
+            self.failed = True
+            self.stop(exc)
+            return
+        self.summary.documents_checked += 1
+        self.summary.documents_reused += reused
+        self.log.event(
+            "document checked",
+            site=document.site_id,
+            url=document.url,
+            reused=reused,
+            failures=failures,
+        )
 
     def previous(self, site_id: str, url: str) -> PreviousPage | None:
         row = self._previous.get((site_id, url))
@@ -212,20 +265,10 @@ class AuditHooks:
             return
         try:
             artifacts = await self.auditor.audit(page.url)
-            judgement = judge(artifacts, self.catalogue, self.checks.get(page.site_id))
-            state = _page_state(page.site_id, page.url, page.depth, artifacts)
-            self.store.save_page(
-                self.summary.run_id,
-                site_id=page.site_id,
-                agency_id=page.agency_id,
-                depth=page.depth,
-                artifacts=artifacts,
-                judgement=judgement,
-                links=page.links,
-                etag=page.etag,
-                last_modified=page.last_modified,
-                content_hash=page.content_hash,
-                url_state=state,
+            # Judging and storing run on one worker thread, off the event loop that drives
+            # the browser, and in order (one writer for SQLite).
+            judgement, state = await asyncio.get_running_loop().run_in_executor(
+                self.writer, self._judge_and_store, page, artifacts
             )
         except Exception as exc:  # no browser, or the store is gone: stop, lose nothing silently
             self.failed = True
@@ -250,6 +293,26 @@ class AuditHooks:
         )
         if self.progress is not None:
             self.progress(summary, page.url)
+
+    def _judge_and_store(
+        self, page: FetchedPage, artifacts: PageArtifacts
+    ) -> tuple[PageJudgement, dict]:
+        judgement = judge(artifacts, self.catalogue, self.checks.get(page.site_id))
+        state = _page_state(page.site_id, page.url, page.depth, artifacts)
+        self.store.save_page(
+            self.summary.run_id,
+            site_id=page.site_id,
+            agency_id=page.agency_id,
+            depth=page.depth,
+            artifacts=artifacts,
+            judgement=judgement,
+            links=page.links,
+            etag=page.etag,
+            last_modified=page.last_modified,
+            content_hash=page.content_hash,
+            url_state=state,
+        )
+        return judgement, state
 
     async def reuse(self, page: ReusedPage) -> list[str]:
         state = asdict(
@@ -303,6 +366,7 @@ async def _crawl_and_audit(
     log: RunLog,
 ) -> None:
     auditor = Auditor(audit_settings)  # starts Chromium on the first page that needs it
+    hooks: AuditHooks | None = None
     try:
         settings = crawl_settings(sites, tool_version=__version__)
         runner = AsyncCrawlerRunner(settings)
@@ -321,3 +385,5 @@ async def _crawl_and_audit(
             raise fatal[0]
     finally:
         await auditor.close()
+        if hooks is not None:
+            hooks.writer.shutdown(wait=True)

@@ -1,18 +1,43 @@
-"""Rendering the static scorecard site with Jinja2 (autoescape on: page content is untrusted)."""
+"""Rendering the static scorecard site with Jinja2 (autoescape on: page content is untrusted).
+
+The site needs no JavaScript: the overview's sort orders are separate pre-rendered pages, the
+score history chart is inline SVG with a data table as its text alternative.
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
-from reports.scoring import GRADE_BANDS, SCORING_VERSION, grade
-from reports.views import SKIP_REASON_TEXT, Scorecard
+from reports.documents import write_documents_csv
+from reports.export import export_agency_json, export_json, findings_csv, issues_csv
+from reports.scoring import (
+    COMPLIANCE_STATUS_TEXT,
+    DIMENSIONS,
+    EQUITY,
+    GRADE_BANDS,
+    SCORING_VERSION,
+    grade,
+)
+from reports.views import MATRIX_STATUS_TEXT, SKIP_REASON_TEXT, GroupView, Scorecard
 from rules.catalogue import Catalogue
 
 STATIC_DIR = Path(__file__).parent / "static"
+SCORE_KEYS = (EQUITY, *(d.id for d in DIMENSIONS))
+SCORE_TITLES = {EQUITY: "Equity score (overall)"} | {d.id: d.title for d in DIMENSIONS}
+
+# Overview sort orders: file name, label, key. Each is its own page, so no script is needed.
+SORTS = (
+    ("index.html", "lowest equity score first", "equity"),
+    ("index-by-name.html", "name", "name"),
+    ("index-by-accessibility.html", "lowest accessibility score first", "accessibility"),
+    ("index-by-change.html", "biggest drop since the previous run first", "change"),
+)
 
 
 def make_environment(catalogue: Catalogue) -> Environment:
@@ -26,43 +51,70 @@ def make_environment(catalogue: Catalogue) -> Environment:
     env.filters["grade"] = grade
     env.filters["count_of"] = _count_of
     env.filters["reviews_by_rule"] = reviews_by_rule
+    env.filters["signed"] = _signed
+    env.filters["history_svg"] = history_svg
+    env.filters["occurrences_of"] = _occurrences_of
 
     def sc_label(number: str) -> str:
         sc = catalogue.criteria.get(number)
         return f"{number} {sc.title} ({sc.level})" if sc else number
 
     env.filters["sc_label"] = sc_label
+    env.globals.update(
+        dimensions=DIMENSIONS,
+        score_keys=SCORE_KEYS,
+        score_titles=SCORE_TITLES,
+        status_text=COMPLIANCE_STATUS_TEXT,
+        matrix_text=MATRIX_STATUS_TEXT,
+        sorts=SORTS,
+        equity_key=EQUITY,
+    )
     return env
 
 
 def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) -> Path:
     """Write the scorecard site into `out_dir`; returns the path of its index.html."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for sub in ("agency", "site", "page"):
+    for sub in ("agency", "site", "page", "issue", "export"):
         stale = out_dir / sub
         if stale.is_dir():
             shutil.rmtree(stale)
         stale.mkdir()
+    (out_dir / "export" / "agency").mkdir()
     (out_dir / "assets").mkdir(exist_ok=True)
     shutil.copy2(STATIC_DIR / "scorecard.css", out_dir / "assets" / "scorecard.css")
 
     env = make_environment(catalogue)
     pages_by_id = {p.row.id: p for p in scorecard.pages}
-    common = {
-        "run": scorecard.run,
-        "catalogue": catalogue,
-        "pages_by_id": pages_by_id,
-        "skip_text": SKIP_REASON_TEXT,
-    }
     agencies = {a.id: a for a in scorecard.agencies}
     sites = {s.id: s for s in scorecard.sites}
+    issues_by_fp = {i.fingerprint: i for i in scorecard.issues}
+    common = {
+        "run": scorecard.run,
+        "scorecard": scorecard,
+        "catalogue": catalogue,
+        "pages_by_id": pages_by_id,
+        "sites_by_id": sites,
+        "agencies_by_id": agencies,
+        "issues_by_fp": issues_by_fp,
+        "fingerprints": scorecard.fingerprints,
+        "skip_text": SKIP_REASON_TEXT,
+    }
 
     def write(relative: str, template: str, **context: object) -> None:
         root = "../" * relative.count("/")
         html = env.get_template(template).render(root=root, **common, **context)
         (out_dir / relative).write_text(html, encoding="utf-8")
 
-    write("index.html", "index.html", scorecard=scorecard)
+    for filename, label, key in SORTS:
+        write(
+            filename,
+            "index.html",
+            rows=sort_groups(scorecard.agencies, key),
+            site_rows=sort_groups(scorecard.sites, key),
+            sort_file=filename,
+            sort_label=label,
+        )
     write(
         "scoring.html",
         "scoring.html",
@@ -71,9 +123,15 @@ def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) 
         weights=catalogue.impact_weights,
     )
     for agency in scorecard.agencies:
-        write(f"agency/{agency.id}.html", "agency.html", agency=agency)
+        write(f"agency/{agency.id}.html", "agency.html", agency=agency, group=agency)
     for site in scorecard.sites:
-        write(f"site/{site.id}.html", "site.html", site=site, agency=agencies.get(site.agency_id))
+        write(
+            f"site/{site.id}.html",
+            "site.html",
+            site=site,
+            group=site,
+            agency=agencies.get(site.agency_id),
+        )
     for page in scorecard.pages:
         site = sites.get(page.row.site_id)
         write(
@@ -83,7 +141,93 @@ def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) 
             site=site,
             agency=agencies.get(site.agency_id) if site else None,
         )
+    for issue in scorecard.issues:
+        write(f"issue/{issue.fingerprint}.html", "issue.html", issue=issue)
+
+    export = out_dir / "export"
+    _write_json(export / "run.json", export_json(scorecard, catalogue))
+    (export / "run-findings.csv").write_text(
+        findings_csv(scorecard, scorecard.pages, catalogue), encoding="utf-8"
+    )
+    (export / "run-issues.csv").write_text(
+        issues_csv(scorecard.issues, scorecard.pages), encoding="utf-8"
+    )
+    for agency in scorecard.agencies:
+        _write_json(
+            export / "agency" / f"{agency.id}.json",
+            export_agency_json(scorecard, agency, catalogue),
+        )
+        (export / "agency" / f"{agency.id}-findings.csv").write_text(
+            findings_csv(scorecard, agency.pages, catalogue), encoding="utf-8"
+        )
+        (export / "agency" / f"{agency.id}-issues.csv").write_text(
+            issues_csv(agency.issues, agency.pages), encoding="utf-8"
+        )
+    write_documents_csv(scorecard, export)  # issue 7: reports/documents.py
     return out_dir / "index.html"
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def sort_groups(groups: list[GroupView], key: str) -> list[GroupView]:
+    """Groups in one of the overview's orders; groups without a value go last."""
+    if key == "name":
+        return sorted(groups, key=lambda g: g.name.lower())
+
+    def value(group: GroupView) -> float | None:
+        if key == "change":
+            return group.trend.equity_change
+        return group.scores.value(key)
+
+    return sorted(
+        groups,
+        key=lambda g: (value(g) is None, value(g) if value(g) is not None else 0, g.name.lower()),
+    )
+
+
+def history_svg(points: list, title_id: str) -> Markup:
+    """An inline SVG line chart of a group's equity and accessibility scores per run.
+
+    Decorative detail (lines, dots) only: the data table next to it is the text alternative,
+    and the chart's accessible name says so.
+    """
+    width, height, left, right, top, bottom = 560, 200, 40, 30, 10, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    count = len(points)
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / (count - 1) if count > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / 100)
+
+    parts = [
+        f'<svg class="history-chart" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-labelledby="{escape(title_id)}" focusable="false">'
+    ]
+    for tick in (0, 50, 100):
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            'class="grid"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>'
+        )
+    for i, point in enumerate(points):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle">run {point.run_id}</text>'
+        )
+    for key, css in ((EQUITY, "line-equity"), ("accessibility", "line-accessibility")):
+        coords = [
+            (x(i), y(p.values[key])) for i, p in enumerate(points) if p.values.get(key) is not None
+        ]
+        if len(coords) > 1:
+            path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
+            parts.append(f'<polyline class="{css}" points="{path}"/>')
+        for cx, cy in coords:
+            parts.append(f'<circle class="{css}" cx="{cx:.1f}" cy="{cy:.1f}" r="4"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 def _format_datetime(value: datetime | None) -> str:
@@ -94,6 +238,18 @@ def _format_datetime(value: datetime | None) -> str:
 
 def _count_of(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _occurrences_of(page: object, fp: str, fingerprints: dict[int, str]) -> int:
+    return sum(1 for f in page.failures if fingerprints.get(f.id) == fp)  # type: ignore[attr-defined]
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value == 0:
+        return "no change"
+    return f"{value:+.1f}"
 
 
 def reviews_by_rule(pages: list) -> list[dict]:

@@ -6,7 +6,7 @@ import gzip
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,13 +14,14 @@ from typing import Any
 
 from sqlalchemy import create_engine, delete, event, func, select, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, defer, sessionmaker
 
 from rules.model import Finding, PageArtifacts
 from store.schema import (
     SCHEMA_VERSION,
     Base,
+    DocumentRow,
     FindingRow,
     LinkRow,
     MetaRow,
@@ -89,15 +90,24 @@ class Store:
             raise StoreError(f"--db {url!r}: cannot use this database ({exc})") from None
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        try:
-            Base.metadata.create_all(self.engine)
-        except OperationalError as exc:
-            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreError(
-                f"--db {_redact(self.engine)}: cannot open the database: {first}"
-            ) from None
+        for attempt in range(3):
+            try:
+                Base.metadata.create_all(self.engine)
+                break
+            except OperationalError as exc:
+                first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                # Another process (a second massaudit, a reader) created the same table at the
+                # same moment: create_all checks again and finds it.
+                if "already exists" in first and attempt < 2:
+                    continue
+                raise StoreError(
+                    f"--db {_redact(self.engine)}: cannot open the database: {first}"
+                ) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._check_schema_version(url)
+        try:
+            self._check_schema_version(url)
+        except IntegrityError:  # another process wrote the version row first: read it again
+            self._check_schema_version(url)
 
     def _check_schema_version(self, url: str) -> None:
         with self.session() as s, s.begin():
@@ -321,7 +331,7 @@ class Store:
                     select(LinkRow.page_id, LinkRow.target)
                     .where(LinkRow.run_id == run_id)
                     .order_by(LinkRow.page_id, LinkRow.id)
-                ).tuples()
+                )
             )
 
     def previous_pages(self, before_run: int, site_ids: list[str]) -> dict[tuple[str, str], Any]:
@@ -421,6 +431,26 @@ class Store:
             rows = s.execute(select(PageRow.id, PageRow.site_id).where(PageRow.run_id == run_id))
             return dict(rows.all())
 
+    def page_groups(self, run_id: int) -> list[tuple[int, str, str]]:
+        """(page id, site id, agency id) of every page of a run."""
+        with self.session() as s:
+            rows = s.execute(
+                select(PageRow.id, PageRow.site_id, PageRow.agency_id).where(
+                    PageRow.run_id == run_id
+                )
+            )
+            return [tuple(row) for row in rows.all()]
+
+    def page_score_rows(self, run_id: int) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+        """(site id, agency id, error, stored scores) of every page of a run, for score history."""
+        with self.session() as s:
+            rows = s.execute(
+                select(PageRow.site_id, PageRow.agency_id, PageRow.error, PageRow.scores)
+                .where(PageRow.run_id == run_id)
+                .order_by(PageRow.id)
+            )
+            return [tuple(row) for row in rows.all()]
+
     def replace_rule_results(
         self,
         run_id: int,
@@ -428,8 +458,10 @@ class Store:
         rule_ids: set[str],
         findings: list[Finding],
         outcomes: dict[str, str],
+        rescore: Callable[[dict[str, str]], dict[str, Any]] | None = None,
     ) -> None:
-        """Replace one page's findings and outcomes of `rule_ids` (the site-level rules) only."""
+        """Replace one page's findings and outcomes of `rule_ids` (the site-level rules) only;
+        `rescore` (the scoring formula) recomputes the page's scores from its new outcomes."""
         with self.session() as s, s.begin():
             s.execute(
                 delete(FindingRow).where(
@@ -439,6 +471,8 @@ class Store:
             page = s.get(PageRow, page_id)
             kept = {k: v for k, v in (page.rule_outcomes or {}).items() if k not in rule_ids}
             page.rule_outcomes = dict(sorted((kept | outcomes).items()))
+            if rescore is not None and not page.error:
+                page.scores = rescore(page.rule_outcomes)
             s.add_all(_finding_rows(run_id, page_id, findings))
 
     def findings(self, run_id: int) -> list[FindingRow]:
@@ -450,6 +484,81 @@ class Store:
                     .order_by(FindingRow.page_id, FindingRow.rule_id, FindingRow.selector)
                 )
             )
+
+    # Documents (issue 7)
+
+    def save_document(self, run_id: int, **fields: Any) -> int:
+        """Store (or replace, on a resumed run) one checked document of a run."""
+        findings = [finding_dict(f) for f in fields.pop("findings", [])]
+        with self.session() as s, s.begin():
+            s.execute(
+                delete(DocumentRow).where(
+                    DocumentRow.run_id == run_id,
+                    DocumentRow.site_id == fields["site_id"],
+                    DocumentRow.url == fields["url"],
+                )
+            )
+            row = DocumentRow(run_id=run_id, analysed_at=now(), findings=findings, **fields)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def previous_document(
+        self, before_run: int, site_id: str, url: str, sha256: str
+    ) -> DocumentRow | None:
+        """The same file (same sha256) checked in the newest complete run before `before_run`."""
+        with self.session() as s:
+            return s.scalars(
+                select(DocumentRow)
+                .join(RunRow, RunRow.id == DocumentRow.run_id)
+                .where(
+                    RunRow.status == "complete",
+                    DocumentRow.run_id < before_run,
+                    DocumentRow.site_id == site_id,
+                    DocumentRow.url == url,
+                    DocumentRow.sha256 == sha256,
+                )
+                .order_by(DocumentRow.run_id.desc())
+                .limit(1)
+            ).first()
+
+    def documents(self, run_id: int) -> list[DocumentRow]:
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(DocumentRow)
+                    .where(DocumentRow.run_id == run_id)
+                    .order_by(DocumentRow.site_id, DocumentRow.url)
+                )
+            )
+
+    def update_documents(self, run_id: int, values: dict[int, dict[str, Any]]) -> None:
+        """Set columns (triage, guidance, linked_from, findings, rule_outcomes) per document id."""
+        with self.session() as s, s.begin():
+            for document_id, columns in values.items():
+                if "findings" in columns:
+                    columns = columns | {"findings": [finding_dict(f) for f in columns["findings"]]}
+                s.execute(
+                    update(DocumentRow)
+                    .where(DocumentRow.run_id == run_id, DocumentRow.id == document_id)
+                    .values(**columns)
+                )
+
+
+def finding_dict(finding: Finding | dict[str, Any]) -> dict[str, Any]:
+    """A finding as stored on a document: the keys of a page's finding row."""
+    if isinstance(finding, dict):
+        return finding
+    return {
+        "rule_id": finding.rule_id,
+        "category": finding.category,
+        "outcome": finding.outcome,
+        "impact": finding.impact,
+        "selector": finding.selector,
+        "html": finding.html,
+        "wcag": list(finding.wcag),
+        "message": finding.message,
+    }
 
 
 def _finding_rows(run_id: int, page_id: int, findings: list[Finding]) -> list[FindingRow]:

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Base(DeclarativeBase):
@@ -135,3 +135,40 @@ class LinkRow(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
     target: Mapped[str] = mapped_column(Text)
+
+
+class DocumentRow(Base):
+    """A linked document (PDF, Word) downloaded and checked in a run (issue 7).
+
+    `facts` are audits/documents.py's facts (the input of judging, kept for re-judging);
+    `findings` is a JSON list of findings in the shape of a page's findings rows (rule_id,
+    category, outcome, impact, selector such as "document" or "page 3", html "", wcag list,
+    message). `reused_from` names the document row whose facts were reused because the file's
+    sha256 had not changed since the last complete run. `triage` (ADA Title II: "must fix",
+    "exemption candidate", "unknown"), `guidance` and `linked_from` are set when the crawl ends.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("run_id", "site_id", "url", name="uq_documents_run_site_url"),
+        Index("ix_documents_site_url_hash", "site_id", "url", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    site_id: Mapped[str] = mapped_column(String(100))
+    agency_id: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    analysed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reused_from: Mapped[int | None] = mapped_column(Integer)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rule_outcomes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    triage: Mapped[str] = mapped_column(String(30), default="unknown")
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    linked_from: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -37,3 +37,16 @@ def axe_violations(urls: list[str]) -> dict[str, list[str]]:
         return out
 
     return asyncio.run(audit_all())
+
+
+def stored_pages(db: Path) -> int:
+    """Pages of run 1 in an SQLite store another process is writing; read-only, 0 if not yet."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM pages WHERE run_id = 1").fetchone()[0]
+    except sqlite3.Error:
+        return 0

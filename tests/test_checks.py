@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from document_fixtures import DOCUMENT_FIXTURES
 
 from crawler.sites import CHECK_OPTIONS, SitesConfigError, parse_sites
 from massaudit.judging import check_settings
@@ -453,6 +454,8 @@ def test_every_massaudit_rule_has_pass_and_fail_fixtures(catalogue):
         covered[rule_id] = {outcome for outcome, _, _ in cases}
     for rule_id, cases in SITE_FIXTURES.items():
         covered[rule_id] = {o for expected, _ in cases for o in expected.values()}
+    for rule_id, cases in DOCUMENT_FIXTURES.items():  # document rules: tests/test_documents.py
+        covered[rule_id] = {outcome for outcome, _ in cases}
     missing = {r: {"pass", "fail"} - covered.get(r, set()) for r in ours}
     assert {r: m for r, m in missing.items() if m} == {}
 
@@ -493,7 +496,11 @@ def test_our_rules_never_move_the_accessibility_score(catalogue):
     )
     assert broken.rule_outcomes["reflow-320"] == "fail"
     assert broken.rule_outcomes["reading-grade"] == "fail"
-    assert broken.scores == clean.scores
+    # Scoring v2: our rules score in their own dimensions, never in accessibility.
+    for key in ("accessibility", "compliant"):
+        assert broken.scores[key] == clean.scores[key]
+    assert broken.scores["plain-language"] < clean.scores["plain-language"]
+    assert broken.scores["mobile-bandwidth"] < clean.scores["mobile-bandwidth"]
 
 
 def test_judge_uses_the_sites_thresholds(catalogue):

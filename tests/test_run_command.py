@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from integration_helpers import REPO, massaudit
+from integration_helpers import REPO, massaudit, stored_pages
 
 from massaudit.demo.server import serve_directory
 from store.db import Store
@@ -33,6 +33,17 @@ def write_site(root):
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
 
 
+def write_sites_file(tmp_path, base: str):
+    netloc = base.split("//", 1)[1]
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[[agency]]\nid = "test"\nname = "Test Agency"\n\n'
+        f'[[site]]\nid = "local"\nagency = "test"\nname = "Local"\n'
+        f'start_urls = ["{base}/"]\nallowed_hosts = ["{netloc}"]\ndownload_delay = 0\n'
+    )
+    return sites
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
@@ -46,13 +57,7 @@ def test_run_audits_pages_from_another_folder_and_escapes_them(tmp_path, db_url)
     site_root.mkdir()
     write_site(site_root)
     with serve_directory(site_root) as base:
-        netloc = base.split("//", 1)[1]
-        sites = tmp_path / "sites.toml"
-        sites.write_text(
-            '[[agency]]\nid = "test"\nname = "Test Agency"\n\n'
-            f'[[site]]\nid = "local"\nagency = "test"\nname = "Local"\n'
-            f'start_urls = ["{base}/"]\nallowed_hosts = ["{netloc}"]\ndownload_delay = 0\n'
-        )
+        sites = write_sites_file(tmp_path, base)
         out = tmp_path / "report"
         result = massaudit(
             "run", "--sites", str(sites), "--db", db_url, "--out", str(out), "--quiet"
@@ -143,15 +148,11 @@ def test_killed_run_keeps_its_pages_and_is_incomplete(tmp_path):
         text=True,
     )
     db = tmp_path / "demo" / "massaudit.sqlite"
-    deadline = time.monotonic() + 120
-    pages = 0
-    while time.monotonic() < deadline and pages < 3:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and stored_pages(db) < 3 and process.poll() is None:
         time.sleep(0.5)
-        if db.exists():
-            try:
-                pages = len(Store(str(db)).pages(1))
-            except Exception:
-                pages = 0
+    assert process.poll() is None, "the run ended before it could be stopped"
+    assert stored_pages(db) >= 3
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=60)
     store = Store(str(db))
@@ -160,3 +161,33 @@ def test_killed_run_keeps_its_pages_and_is_incomplete(tmp_path):
     assert run.status == "incomplete"
     assert len(store.pages(1)) >= 3
     assert run.finished_at is not None or run.error
+
+
+@pytest.mark.browser
+def test_checks_axe_runs_only_axe_rules(tmp_path):
+    site_root = tmp_path / "site"
+    site_root.mkdir()
+    write_site(site_root)
+    with serve_directory(site_root) as base:
+        sites = write_sites_file(tmp_path, base)
+        db = f"sqlite:///{tmp_path / 'axe.sqlite'}"
+        result = massaudit(
+            "run",
+            "--sites",
+            str(sites),
+            "--db",
+            db,
+            "--checks",
+            "axe",
+            "--quiet",
+            "--out",
+            str(tmp_path / "out"),
+        )
+    assert result.returncode == 0, result.stderr
+    store = Store(db)
+    findings = store.findings(1)
+    assert findings and {f.category for f in findings} == {"accessibility"}
+    assert all(
+        not k.startswith(("reading-", "viewport-")) for p in store.pages(1) for k in p.rule_outcomes
+    )
+    store.close()

@@ -1,15 +1,27 @@
-"""Scoring formula v1 as pure functions: the worked example of docs/scoring.md."""
+"""Scoring formula v2 as pure functions: the worked examples of docs/scoring.md."""
 
 from __future__ import annotations
 
 import pytest
 
-from reports.scoring import aggregate, compliance_rate, grade, page_scores
+from reports.scoring import (
+    DIMENSION_IDS,
+    SCORING_VERSION,
+    Score,
+    aggregate,
+    compliance_rate,
+    compliance_status,
+    equity,
+    grade,
+    group_scores,
+    page_scores,
+)
 from rules.catalogue import load_catalogue
 from rules.model import PageArtifacts
 from rules.outcomes import rule_outcomes
 
 PAGE_P = {
+    # accessibility (axe, WCAG 2.1 A/AA)
     "image-alt": "fail",
     "color-contrast": "pass",
     "label": "pass",
@@ -17,9 +29,38 @@ PAGE_P = {
     "html-has-lang": "pass",
     "document-title": "needs-review",
     "video-caption": "inapplicable",
-    "region": "fail",
+    "region": "fail",  # best practice: no success criterion, not scored
+    # plain language
+    "reading-grade": "fail",
+    "generic-link-text": "pass",
+    "sentence-length": "pass",
+    "alt-text-quality": "pass",
+    # language access
+    "page-language-matches": "pass",
+    "passage-lang": "inapplicable",
+    "machine-translation-only": "needs-review",
+    # mobile and bandwidth
+    "viewport-zoom": "pass",
+    "reflow-320": "fail",
+    "page-weight": "pass",
+    # digital service
+    "brand-banner": "pass",
+    "required-links": "pass",
+    "feedback": "fail",
 }
-PAGE_Q = {"image-alt": "pass", "label": "pass", "link-name": "pass", "color-contrast": "fail"}
+PAGE_Q = {
+    "image-alt": "pass",
+    "label": "pass",
+    "link-name": "pass",
+    "color-contrast": "fail",
+    "reading-grade": "pass",
+    "generic-link-text": "pass",
+    "viewport-zoom": "pass",
+    "reflow-320": "pass",
+    "brand-banner": "pass",
+    "required-links": "fail",
+}
+PAGE_R = {"image-alt": "pass"}
 
 
 @pytest.fixture(scope="module")
@@ -27,51 +68,150 @@ def catalogue():
     return load_catalogue()
 
 
-def test_impacts_used_by_the_worked_example(catalogue):
-    impacts = {r: catalogue.rules[r].impact for r in PAGE_P}
-    assert impacts == {
-        "image-alt": "critical",
-        "color-contrast": "serious",
-        "label": "critical",
-        "link-name": "serious",
-        "html-has-lang": "serious",
-        "document-title": "serious",
-        "video-caption": "critical",
-        "region": "moderate",
+def test_version_is_two():
+    assert SCORING_VERSION == "2"
+
+
+def test_impacts_and_categories_used_by_the_worked_example(catalogue):
+    table = {r: (catalogue.rules[r].impact, catalogue.rules[r].category) for r in PAGE_P}
+    assert table == {
+        "image-alt": ("critical", "accessibility"),
+        "color-contrast": ("serious", "accessibility"),
+        "label": ("critical", "accessibility"),
+        "link-name": ("serious", "accessibility"),
+        "html-has-lang": ("serious", "accessibility"),
+        "document-title": ("serious", "accessibility"),
+        "video-caption": ("critical", "accessibility"),
+        "region": ("moderate", "accessibility"),
+        "reading-grade": ("moderate", "plain-language"),
+        "generic-link-text": ("moderate", "plain-language"),
+        "sentence-length": ("minor", "plain-language"),
+        "alt-text-quality": ("moderate", "plain-language"),
+        "page-language-matches": ("serious", "language-access"),
+        "passage-lang": ("moderate", "language-access"),
+        "machine-translation-only": ("moderate", "language-access"),
+        "viewport-zoom": ("serious", "mobile-bandwidth"),
+        "reflow-320": ("serious", "mobile-bandwidth"),
+        "page-weight": ("moderate", "mobile-bandwidth"),
+        "brand-banner": ("minor", "digital-service"),
+        "required-links": ("moderate", "digital-service"),
+        "feedback": ("minor", "digital-service"),
     }
     assert catalogue.rules["region"].wcag == ()
+    assert {r: catalogue.rules[r].weight for r in ("image-alt", "color-contrast")} == {
+        "image-alt": 10,
+        "color-contrast": 7,
+    }
 
 
 def test_worked_example_page_p(catalogue):
-    assert page_scores(PAGE_P, catalogue) == {"accessibility": 75.6, "compliant": False}
-    assert grade(75.6) == "C"
+    assert page_scores(PAGE_P, catalogue) == {
+        "accessibility": 75.6,
+        "plain-language": 70.0,
+        "language-access": 100.0,
+        "mobile-bandwidth": 58.8,
+        "digital-service": 80.0,
+        "documents": None,
+        "equity": 76.6,
+        "compliant": False,
+        "review": {"accessibility": 1, "language-access": 1},
+    }
+    assert grade(75.6) == "C" and grade(76.6) == "C"
 
 
 def test_worked_example_page_q(catalogue):
-    assert page_scores(PAGE_Q, catalogue) == {"accessibility": 79.4, "compliant": False}
+    scores = page_scores(PAGE_Q, catalogue)
+    assert scores["accessibility"] == 79.4
+    assert scores["plain-language"] == 100.0
+    assert scores["language-access"] is None  # no language check applied: no credit
+    assert scores["mobile-bandwidth"] == 100.0
+    assert scores["digital-service"] == 25.0
+    assert scores["equity"] == 77.1
+    assert scores["compliant"] is False
 
 
 def test_worked_example_site(catalogue):
-    scores = [page_scores(PAGE_P, catalogue), page_scores(PAGE_Q, catalogue), {}]
-    site = aggregate(s.get("accessibility") for s in scores)
-    assert (site.value, site.grade, site.pages_scored, site.pages_total) == (77.5, "C", 2, 3)
-    rate = compliance_rate(s.get("compliant") for s in scores)
-    assert (rate.value, rate.pages_scored) == (0.0, 2)
+    site = group_scores([page_scores(PAGE_P, catalogue), page_scores(PAGE_Q, catalogue), None])
+    values = {dim: site.dimensions[dim].value for dim in DIMENSION_IDS}
+    assert values == {
+        "accessibility": 77.5,
+        "plain-language": 85.0,
+        "language-access": 100.0,
+        "mobile-bandwidth": 79.4,
+        "digital-service": 52.5,
+        "documents": None,
+    }
+    assert (site.equity.value, site.equity.grade) == (78.5, "C")
+    assert (site.equity.pages_scored, site.equity.pages_total, site.untested) == (2, 3, 1)
+    assert site.dimensions["language-access"].pages_scored == 1
+    assert (site.compliance.value, site.compliance.pages_scored) == (0.0, 2)
+    assert site.status == "not-compliant"
+    assert site.review == {"accessibility": 1, "language-access": 1}
+
+
+def test_worked_example_agency_weights_sites_by_pages(catalogue):
+    p, q, r = (page_scores(x, catalogue) for x in (PAGE_P, PAGE_Q, PAGE_R))
+    agency = group_scores([p, q, None, r])
+    assert agency.dimensions["accessibility"].value == 85.0  # (75.6 + 79.4 + 100) / 3
+    assert agency.equity.value == 81.5
+    assert (agency.compliance.value, agency.status) == (33.3, "partly")
+
+
+def test_rates_not_counts(catalogue):
+    """A site of 10 pages and one of 10,000 with the same share of problems score the same."""
+    p, q = page_scores(PAGE_P, catalogue), page_scores(PAGE_Q, catalogue)
+    small = group_scores([p, q] * 5)
+    large = group_scores([p, q] * 5000)
+    assert small.equity.value == large.equity.value
+    assert small.dimensions == {
+        k: Score(v.value, v.pages_scored // 1000, v.pages_total // 1000)
+        for k, v in large.dimensions.items()
+    }
 
 
 def test_checks_that_do_not_apply_give_no_credit(catalogue):
     only_na = {"video-caption": "inapplicable", "document-title": "needs-review", "region": "pass"}
-    assert page_scores(only_na, catalogue) == {"accessibility": None, "compliant": None}
-    assert page_scores({"image-alt": "pass"}, catalogue) == {
-        "accessibility": 100.0,
-        "compliant": True,
-    }
+    scores = page_scores(only_na, catalogue)
+    assert all(scores[dim] is None for dim in DIMENSION_IDS)
+    assert scores["equity"] is None and scores["compliant"] is None
+    assert scores["review"] == {"accessibility": 1}
+    scores = page_scores({"image-alt": "pass"}, catalogue)
+    assert (scores["accessibility"], scores["equity"], scores["compliant"]) == (100.0, 100.0, True)
+
+
+def test_documents_dimension_scores_only_when_present():
+    assert equity({"accessibility": 80.0, "documents": None}) == 80.0
+    assert equity({"accessibility": 80.0, "documents": 50.0}) == 71.8  # (40 × 80 + 15 × 50) / 55
+    extra = {"documents": Score(50.0, 3, 3)}
+    assert group_scores([{"accessibility": 80.0}], extra=extra).equity.value == 71.8
 
 
 def test_moderate_failure_keeps_page_compliant(catalogue):
     scores = page_scores({"image-alt": "pass", "heading-order": "fail"}, catalogue)
     assert scores["compliant"] is True  # heading-order is best practice: not scored at all
     assert scores["accessibility"] == 100.0
+
+
+def test_wcag22_only_rules_do_not_count_for_accessibility(catalogue):
+    wcag22 = [
+        r
+        for r in catalogue.rules.values()
+        if r.category == "accessibility" and r.wcag and r.wcag_version == "2.2"
+    ]
+    for rule in wcag22:
+        assert page_scores({rule.id: "fail"}, catalogue)["accessibility"] is None
+
+
+def test_compliance_status():
+    assert compliance_status(Score(100.0, 3, 3)) == "compliant"
+    assert compliance_status(Score(50.0, 2, 3)) == "partly"
+    assert compliance_status(Score(0.0, 2, 3)) == "not-compliant"
+    assert compliance_status(Score(None, 0, 3)) == "not-tested"
+
+
+def test_aggregate_and_rate():
+    assert aggregate([75.6, 79.4, None]) == Score(77.5, 2, 3)
+    assert compliance_rate([False, True, None]) == Score(50.0, 2, 3)
 
 
 def test_grade_bands():

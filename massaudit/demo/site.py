@@ -22,6 +22,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from massaudit.demo.docs import write_demo_documents
+
 PACKAGE_DIR = Path(__file__).parent
 CONTENT_DIR = PACKAGE_DIR / "content"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -462,6 +464,7 @@ def build_site(dest: Path) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_render_page(env, content, page), encoding="utf-8")
     _write_assets(env, content, dest)
+    write_demo_documents(dest)  # linked PDFs and Word files under /doc/ (issue 7)
     (dest / "robots.txt").write_text(
         f"User-agent: *\nDisallow: {ROBOTS_DISALLOWED_PREFIX}\n", encoding="utf-8"
     )

@@ -72,12 +72,15 @@ class CheckResult:
 PageCheck = Callable[[PageArtifacts, CheckSettings], CheckResult]
 # Site checks see every page of a site at once: {page key: artifacts} -> {page key: result}.
 SiteCheck = Callable[[Mapping[Any, PageArtifacts], CheckSettings], dict[Any, CheckResult]]
+# Document checks see one linked document's facts (audits/documents.py; rules/checks/documents.py).
+DocumentCheck = Callable[[Mapping[str, Any], CheckSettings], CheckResult]
 
 
 @dataclass
 class Registry:
     page: dict[str, PageCheck] = field(default_factory=dict)
     site: dict[str, SiteCheck] = field(default_factory=dict)
+    document: dict[str, DocumentCheck] = field(default_factory=dict)
 
     def page_check(self, rule_id: str) -> Callable[[PageCheck], PageCheck]:
         def register(function: PageCheck) -> PageCheck:
@@ -95,9 +98,17 @@ class Registry:
 
         return register
 
+    def document_check(self, rule_id: str) -> Callable[[DocumentCheck], DocumentCheck]:
+        def register(function: DocumentCheck) -> DocumentCheck:
+            _check_name(rule_id, function)
+            self.document[rule_id] = function
+            return function
+
+        return register
+
     @property
     def rule_ids(self) -> set[str]:
-        return set(self.page) | set(self.site)
+        return set(self.page) | set(self.site) | set(self.document)
 
 
 def _check_name(rule_id: str, function: Callable) -> None:
@@ -110,6 +121,12 @@ REGISTRY = Registry()
 
 def registry() -> Registry:
     """All checks (importing the modules registers them)."""
-    from rules.checks import digital_service, language_access, mobile, plain_language  # noqa: F401
+    from rules.checks import (  # noqa: F401
+        digital_service,
+        documents,
+        language_access,
+        mobile,
+        plain_language,
+    )
 
     return REGISTRY
