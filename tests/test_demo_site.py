@@ -222,7 +222,8 @@ def test_equity_ground_truth_agrees_with_planted_defects(ground_truth: dict) -> 
 def test_planted_problems(ground_truth: dict) -> None:
     violations = {path: set(e["violations"]) for path, e in ground_truth["pages"].items()}
     planted = {path for path, rules in violations.items() if rules}
-    assert 10 <= len(planted) <= 14
+    # 8 pages with their own problems plus every Demo Parks page (the shared-header problem).
+    assert 15 <= len(planted) <= 20
     assert all(len(rules) <= 2 for rules in violations.values())
     seen = set().union(*violations.values())
     for group in REQUIRED_RULES:
@@ -231,10 +232,11 @@ def test_planted_problems(ground_truth: dict) -> None:
     # One template problem repeated on several pages of one agency.
     content = load_content()
     template_pages = [p for p in content.pages if "icon-only-search-button" in p.defects]
-    assert len(template_pages) >= 3
     assert len({p.agency for p in template_pages}) == 1
+    agency = template_pages[0].agency
+    assert len(template_pages) == sum(p.agency is agency for p in content.pages)  # all its pages
     # Every page without planted problems is clean.
-    assert len(violations) - len(planted) >= 20
+    assert len(violations) - len(planted) >= 15
 
 
 def test_click_here_only_on_its_planted_page(soups: dict[str, BeautifulSoup]) -> None:

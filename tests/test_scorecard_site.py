@@ -67,9 +67,9 @@ def test_template_problem_is_one_issue_with_its_page_count(two_runs):
     _, out = two_runs
     data = json.loads((out / "export" / "agency" / "demo-parks.json").read_text())
     buttons = [i for i in data["issues"] if i["rule_id"] == "button-name"]
-    assert len(buttons) == 1 and len(buttons[0]["pages"]) == 4
+    assert len(buttons) == 1 and len(buttons[0]["pages"]) == 11  # every Parks page
     agency_html = (out / "agency" / "demo-parks.html").read_text()
-    assert "Fix once, fixes 4 pages" in agency_html
+    assert "Fix once, fixes 11 pages" in agency_html
 
 
 def test_fixed_page_shows_issue_fixed_and_score_up(two_runs):

@@ -226,6 +226,9 @@ def load_content() -> DemoContent:
                 agency=agency,
                 slug=agency.slug,
                 data=data["org"],
+                defects=frozenset(
+                    {"icon-only-search-button"} if "org" in agency.legacy_header_page_types else ()
+                ),
             )
         )
         for raw_page in data["pages"]:
