@@ -278,20 +278,8 @@ class Store:
             s.add(page)
             s.flush()
             for f in s.scalars(select(FindingRow).where(FindingRow.page_id == old.id)):
-                s.add(
-                    FindingRow(
-                        run_id=run_id,
-                        page_id=page.id,
-                        rule_id=f.rule_id,
-                        category=f.category,
-                        outcome=f.outcome,
-                        impact=f.impact,
-                        selector=f.selector,
-                        html=f.html,
-                        wcag=f.wcag,
-                        message=f.message,
-                    )
-                )
+                copied = {column: getattr(f, column) for column in _FINDING_FIELDS}
+                s.add(FindingRow(run_id=run_id, page_id=page.id, **copied))
             links = list(s.scalars(select(LinkRow.target).where(LinkRow.page_id == old.id)))
             s.add_all(LinkRow(run_id=run_id, page_id=page.id, target=t) for t in links)
             _upsert_url_states(s, run_id, [url_state])
@@ -559,6 +547,19 @@ def finding_dict(finding: Finding | dict[str, Any]) -> dict[str, Any]:
         "wcag": list(finding.wcag),
         "message": finding.message,
     }
+
+
+# A finding row's own data, besides where it belongs (run, page).
+_FINDING_FIELDS = (
+    "rule_id",
+    "category",
+    "outcome",
+    "impact",
+    "selector",
+    "html",
+    "wcag",
+    "message",
+)
 
 
 def _finding_rows(run_id: int, page_id: int, findings: list[Finding]) -> list[FindingRow]:
