@@ -88,7 +88,6 @@ class SiteSpider(scrapy.Spider):
         self.handed: dict[str, set[str]] = {site.id: set() for site in sites.sites}
         self.resume_state = resume or ResumeState()
         self.links = LinkExtractor(unique=True, deny_extensions=[], tags=("a", "area"))
-        self.counts = {"discovered": 0, "skipped": 0}
         self.link_checks: Counter[str] = Counter()
         for site_id, urls in self.resume_state.seen.items():
             frontier = self.frontiers.get(site_id)
@@ -200,7 +199,6 @@ class SiteSpider(scrapy.Spider):
             decision = frontier.consider(raw, depth)
             if decision is None:
                 continue
-            self.counts["discovered"] += 1
             if decision.document is not None:
                 outcomes.append(
                     UrlOutcome(
@@ -222,7 +220,6 @@ class SiteSpider(scrapy.Spider):
                 )
                 requests.append(self._page_request(site_id, decision.url, depth, referrer))
             else:
-                self.counts["skipped"] += 1
                 outcomes.append(
                     UrlOutcome(
                         site_id,
@@ -432,7 +429,6 @@ class SiteSpider(scrapy.Spider):
         final = frontier.normalise(response.url)
 
         def skip(reason: str, detail: str = "", status: int | None = None) -> None:
-            self.counts["skipped"] += 1
             self.hooks.record(
                 [
                     UrlOutcome(
@@ -517,7 +513,6 @@ class SiteSpider(scrapy.Spider):
         meta = request.meta
         reason, detail, status = _failure_reason(failure)
         url = meta["redirect_urls"][0] if meta.get("redirect_urls") else request.url
-        self.counts["skipped"] += 1
         self.hooks.record(
             [
                 UrlOutcome(

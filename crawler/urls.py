@@ -159,8 +159,3 @@ def trap_pattern(url: str) -> str:
     path = _NUMBER.sub("{n}", parts.path)
     keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
     return f"{parts.netloc}{path}?{'&'.join(keys)}" if keys else f"{parts.netloc}{path}"
-
-
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path or "/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.sites import SitesConfig, SitesConfigError
 from reports.scoring import page_scores
@@ -14,9 +15,9 @@ from rules.checks.settings import CheckSettings
 from rules.model import PageArtifacts
 from store.db import Store
 
-# What the site-level checks read of a page; the rest of its artifacts is dropped while a whole
-# site is held in memory.
-_SITE_FACTS = ("not_found_probe",)
+# Facts the site-level checks read besides a page's title and status. They are collected once
+# per host (the 404 probe), so one stored page per host is read, not every page's artifacts.
+_HOST_FACTS = ("not_found_probe",)
 
 
 def check_settings(config: Mapping[str, Any] | None) -> dict[str, CheckSettings]:
@@ -31,19 +32,22 @@ def judge_site_level(store: Store, run_id: int, catalogue: Catalogue) -> Counter
     """Run the site-level checks over every page of each site of a run; returns outcome counts."""
     run = store.get_run(run_id)
     settings = check_settings(run.config if run else None)
-    sites = store.page_sites(run_id)
     by_site: dict[str, dict[int, PageArtifacts]] = defaultdict(dict)
-    for page_id, artifacts in store.iter_artifacts(run_id):
-        slim = PageArtifacts(
-            url=artifacts.url,
-            final_url=artifacts.final_url,
-            status=artifacts.status,
-            title=artifacts.title,
+    host_facts: dict[str, dict[str, Any]] = {}
+    for row in store.page_summaries(run_id):
+        host = urlsplit(row.final_url or row.url).netloc
+        if host not in host_facts:
+            facts = store.artifacts_of(row.id).facts
+            host_facts[host] = {k: facts[k] for k in _HOST_FACTS if k in facts}
+        by_site[row.site_id][row.id] = PageArtifacts(
+            url=row.url,
+            final_url=row.final_url,
+            status=row.status_code,
+            title=row.title,
             axe={},
-            error=artifacts.error,
-            facts={k: artifacts.facts[k] for k in _SITE_FACTS if k in artifacts.facts},
+            error=row.error,
+            facts=host_facts[host],
         )
-        by_site[sites[page_id]][page_id] = slim
     counts: Counter[str] = Counter()
     rule_ids = site_rule_ids()
     for site_id, pages in by_site.items():

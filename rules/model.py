@@ -12,7 +12,6 @@ from typing import Any, Literal
 Outcome = Literal["fail", "needs-review"]
 Impact = Literal["critical", "serious", "moderate", "minor"]
 IMPACTS: tuple[Impact, ...] = ("critical", "serious", "moderate", "minor")
-AXE_BUCKETS = ("violations", "incomplete", "passes", "inapplicable")
 
 
 @dataclass(frozen=True)

@@ -413,6 +413,34 @@ class Store:
             for page_id, blob in rows:
                 yield page_id, decompress_artifacts(blob)
 
+    def page_summaries(self, run_id: int) -> list[Any]:
+        """Every page of a run without its artifacts: id, site, URLs, status, title, error."""
+        with self.session() as s:
+            return list(
+                s.execute(
+                    select(
+                        PageRow.id,
+                        PageRow.site_id,
+                        PageRow.url,
+                        PageRow.final_url,
+                        PageRow.status_code,
+                        PageRow.title,
+                        PageRow.error,
+                    )
+                    .where(PageRow.run_id == run_id)
+                    .order_by(PageRow.id)
+                )
+            )
+
+    def artifacts_of(self, page_id: int) -> PageArtifacts:
+        """One page's artifacts (those of the audited page it was reused from, if reused)."""
+        with self.session() as s:
+            page = s.get(PageRow, page_id)
+            blob = page.artifacts
+            if blob is None and page.reused_from is not None:
+                blob = s.get(PageRow, page.reused_from).artifacts
+            return decompress_artifacts(blob)
+
     def page_sites(self, run_id: int) -> dict[int, str]:
         """page id -> site id for every page of a run."""
         with self.session() as s:

@@ -45,14 +45,19 @@ def _feature(artifacts: PageArtifacts, name: str) -> bool | None:
     return None if features is None else bool(features.get(name))
 
 
-@REGISTRY.page_check("brand-banner")
-def brand_banner(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    present = _feature(artifacts, "brand_banner")
+def _feature_check(artifacts: PageArtifacts, name: str, missing: str) -> CheckResult:
+    """Pass when the page has the feature `name`, fail with `missing` when it does not."""
+    present = _feature(artifacts, name)
     if present is None:
         return CheckResult.inapplicable("features were not collected")
     if present:
         return CheckResult.passed()
-    return CheckResult.of([Item("fail", "no Mass.gov brand banner (.ma__brand-banner)", "body")])
+    return CheckResult.of([Item("fail", missing, "body")])
+
+
+@REGISTRY.page_check("brand-banner")
+def brand_banner(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
+    return _feature_check(artifacts, "brand_banner", "no Mass.gov brand banner (.ma__brand-banner)")
 
 
 @REGISTRY.page_check("required-links")
@@ -83,12 +88,7 @@ def feedback(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
 
 @REGISTRY.page_check("site-search")
 def site_search(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    present = _feature(artifacts, "search")
-    if present is None:
-        return CheckResult.inapplicable("features were not collected")
-    if present:
-        return CheckResult.passed()
-    return CheckResult.of([Item("fail", "no site search (a search form or search field)", "body")])
+    return _feature_check(artifacts, "search", "no site search (a search form or search field)")
 
 
 @REGISTRY.page_check("meta-description")
