@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import BrowserContext, Playwright, async_playwright
+from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
 
 from audits.axe import AXE_TAGS, axe_source
 from audits.browser import launch_chromium
@@ -23,16 +24,45 @@ AXE_RUN_OPTIONS: dict[str, Any] = {
     "runOnly": {"type": "tag", "values": list(AXE_TAGS)},
     "resultTypes": ["violations", "incomplete"],
 }
-_RUN_AXE = "(options) => axe.run(document, options)"
+# Results come back as JSON text: Playwright's own transfer of a large object (axe-core's results,
+# the facts) walks and validates every value in Python, several times the cost of json.loads.
+# JSON.stringify is captured before the page's scripts run, so a page cannot replace it.
+_CAPTURE_STRINGIFY = """(() => {
+  const key = Symbol.for("massaudit.stringify");
+  if (!window[key]) Object.defineProperty(window, key, { value: JSON.stringify.bind(JSON) });
+})();"""
+
+
+def _as_json(function: str) -> str:
+    """`function` (JS, may return a promise) wrapped to return its result as JSON text."""
+    return (
+        "async (arg) => (window[Symbol.for('massaudit.stringify')] || JSON.stringify)"
+        f"(await ({function})(arg))"
+    )
+
+
+# The main audit also reads the title: one round trip instead of two after each navigation.
+_RUN_AXE_AND_TITLE = _as_json(
+    "(options) => axe.run(document, options).then((r) => [r, document.title])"
+)
 # WCAG 2.2 2.5.8 Target Size (Minimum), run apart from the 2.1 AA set at the 320 px width.
 TARGET_SIZE_OPTIONS: dict[str, Any] = {
     "runOnly": ["target-size"],
     "resultTypes": ["violations", "incomplete"],
 }
 REFLOW_VIEWPORT = {"width": 320, "height": 640}
-_FACTS_JS = (Path(__file__).parent / "facts.js").read_text(encoding="utf-8")
+_FACTS_JS = _as_json((Path(__file__).parent / "facts.js").read_text(encoding="utf-8"))
 _REFLOW_JS = (Path(__file__).parent / "reflow.js").read_text(encoding="utf-8")
-_SETTLE = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+_PERFORMANCE_JS = (Path(__file__).parent / "performance.js").read_text(encoding="utf-8")
+# At 320 px, one animation frame after the resize (the page's resize handlers and media queries
+# have run): reflow, then axe-core's target-size rule.
+_AT_320 = _as_json(
+    "async (options) => {"
+    " await new Promise((r) => requestAnimationFrame(r));"
+    f" const reflow = ({_REFLOW_JS.strip().rstrip(';')})();"
+    " const target = await axe.run(document, options);"
+    " return { reflow, target }; }"
+)
 # Response headers kept for the checks (HSTS, declared language, type).
 KEPT_HEADERS = ("strict-transport-security", "content-language", "content-type")
 
@@ -42,11 +72,23 @@ class AuditSettings:
     concurrency: int = 2
     navigation_timeout_s: float = 30.0
     axe_timeout_s: float = 60.0
-    pages_per_context: int = 50
+    pages_per_context: int = 250
     pages_per_browser: int = 1000
     viewport: tuple[int, int] = (1280, 900)
     # False: axe-core only, without the facts our own checks judge (--checks axe).
     collect_facts: bool = True
+
+
+class _Tab:
+    """A page kept open and navigated from one URL to the next: a new page per URL costs a new
+    renderer process and a cold axe-core (about as much again as the audit itself)."""
+
+    def __init__(self, page: Page, record_network: bool) -> None:
+        self.page = page
+        self.network: list[Any] = []  # requests finished since the current navigation began
+        self.resized = False
+        if record_network:  # without a listener the driver does not send request events
+            page.on("requestfinished", lambda request: self.network.append(request))
 
 
 class _ContextSlot:
@@ -56,6 +98,7 @@ class _ContextSlot:
         self.context = context
         self.opened = 0
         self.active = 0
+        self.idle: list[_Tab] = []  # open pages waiting for their next URL
 
 
 class Auditor:
@@ -74,6 +117,7 @@ class Auditor:
         self._drained = asyncio.Event()
         self.axe_version: str | None = None
         self._probes: dict[str, asyncio.Task] = {}
+        self._known_sizes: dict[str, int] = {}
 
     async def start(self) -> None:
         self._playwright = await async_playwright().start()
@@ -125,7 +169,10 @@ class Auditor:
                             ignore_https_errors=False,
                             service_workers="block",
                         )
+                        await context.add_init_script(script=_CAPTURE_STRINGIFY)
                         await context.add_init_script(script=axe_source())
+                        if self.settings.collect_facts:
+                            await context.add_init_script(script=_PERFORMANCE_JS)
                         slot = self._current = _ContextSlot(context)
                         self._live.add(slot)
                     slot.opened += 1
@@ -163,34 +210,36 @@ class Auditor:
                     await self.start()
         async with self._semaphore:
             slot = await self._acquire_context()
-            page = None
+            tab: _Tab | None = None
+            healthy = False
             started = time.perf_counter()
             timings: dict[str, float] = {}
             status: int | None = None
             final_url = url
             title = ""
-            network: list[Any] = []
             try:
-                page = await slot.context.new_page()
-                page.set_default_timeout(self.settings.navigation_timeout_s * 1000)
-                page.on("requestfinished", lambda request: network.append(request))
+                tab = await self._open_tab(slot)
+                page = tab.page
+                tab.network = []
                 response = await page.goto(url, wait_until="load")
                 timings["navigation_ms"] = _ms_since(started)
                 status = response.status if response is not None else None
                 final_url = page.url
-                title = await page.title()
                 axe_started = time.perf_counter()
-                axe = await asyncio.wait_for(
-                    page.evaluate(_RUN_AXE, AXE_RUN_OPTIONS), self.settings.axe_timeout_s
+                axe, title = await asyncio.wait_for(
+                    _evaluate_json(page, _RUN_AXE_AND_TITLE, AXE_RUN_OPTIONS),
+                    self.settings.axe_timeout_s,
                 )
+                title = title if isinstance(title, str) else ""
                 timings["axe_ms"] = _ms_since(axe_started)
                 self.axe_version = (axe.get("testEngine") or {}).get("version")
                 facts: dict[str, Any] = {}
                 if self.settings.collect_facts:
                     facts_started = time.perf_counter()
-                    facts = await self._collect_facts(page, response, network, slot, final_url)
+                    facts = await self._collect_facts(tab, response, slot, final_url)
                     timings["facts_ms"] = _ms_since(facts_started)
                 timings["total_ms"] = _ms_since(started)
+                healthy = True
                 return PageArtifacts(url, final_url, status, title, axe, timings, facts=facts)
             except Exception as exc:  # one broken page must not end the run
                 timings["total_ms"] = _ms_since(started)
@@ -198,29 +247,51 @@ class Auditor:
                 error = f"{type(exc).__name__}: {message}"[:500]
                 return PageArtifacts(url, final_url, status, title, {}, timings, error=error)
             finally:
-                if page is not None:
-                    with contextlib.suppress(Exception):
-                        await page.close()
+                await self._release_tab(slot, tab, healthy)
                 await self._release_context(slot)
 
+    async def _open_tab(self, slot: _ContextSlot) -> _Tab:
+        if slot.idle:
+            return slot.idle.pop()
+        page = await slot.context.new_page()
+        page.set_default_timeout(self.settings.navigation_timeout_s * 1000)
+        return _Tab(page, record_network=self.settings.collect_facts)
+
+    async def _release_tab(self, slot: _ContextSlot, tab: _Tab | None, healthy: bool) -> None:
+        """Keep a page that audited cleanly for the next URL; close it after any error."""
+        if tab is None:
+            return
+        if healthy and slot is self._current and slot.opened < self.settings.pages_per_context:
+            with contextlib.suppress(Exception):
+                if tab.resized:
+                    width, height = self.settings.viewport
+                    await tab.page.set_viewport_size({"width": width, "height": height})
+                    tab.resized = False
+                slot.idle.append(tab)
+                return
+        with contextlib.suppress(Exception):
+            await tab.page.close()
+
     async def _collect_facts(
-        self, page: Any, response: Any, network: list[Any], slot: _ContextSlot, final_url: str
+        self, tab: _Tab, response: Any, slot: _ContextSlot, final_url: str
     ) -> dict[str, Any]:
         """DOM, network, header and 320 px facts of the loaded page (after axe has run)."""
+        page = tab.page
         timeout = self.settings.axe_timeout_s
-        facts = await asyncio.wait_for(page.evaluate(_FACTS_JS), timeout)
+        facts = await asyncio.wait_for(_evaluate_json(page, _FACTS_JS), timeout)
         headers: dict[str, str] = {}
         if response is not None:
             with contextlib.suppress(Exception):
                 all_headers = await response.all_headers()
                 headers = {k: v for k, v in all_headers.items() if k in KEPT_HEADERS}
         facts["headers"] = headers
-        facts["network"] = await _network_summary(list(network))
+        facts["network"] = await _network_summary(list(tab.network), self._known_sizes)
         # The same page at 320 CSS px: reflow (1.4.10) and target size (2.5.8).
+        tab.resized = True
         await page.set_viewport_size(REFLOW_VIEWPORT)
-        await page.evaluate(_SETTLE)
-        facts["reflow_320"] = await page.evaluate(_REFLOW_JS)
-        target = await asyncio.wait_for(page.evaluate(_RUN_AXE, TARGET_SIZE_OPTIONS), timeout)
+        at_320 = await asyncio.wait_for(_evaluate_json(page, _AT_320, TARGET_SIZE_OPTIONS), timeout)
+        facts["reflow_320"] = at_320["reflow"]
+        target = at_320["target"]
         facts["target_size"] = {
             bucket: target.get(bucket) or [] for bucket in ("violations", "incomplete")
         }
@@ -252,21 +323,42 @@ async def _fetch_status(context: BrowserContext, url: str) -> dict[str, Any]:
         return {"url": url, "status": None, "error": f"{type(exc).__name__}"}
 
 
-async def _network_summary(requests: list[Any]) -> dict[str, Any]:
-    """Bytes and request count of everything the page loaded until now."""
+# Bytes a URL took over the network when first fetched, for later hits in the browser's cache.
+_KNOWN_SIZES_LIMIT = 50_000
+
+
+async def _network_summary(requests: list[Any], known: dict[str, int]) -> dict[str, Any]:
+    """Bytes and request count of everything the page loaded until now, as a first visit costs.
+
+    A resource served from the browser's cache reports 0 bytes; it counts the bytes it took when
+    this run first fetched it, so a page's weight does not depend on the pages audited before it.
+    """
 
     async def size(request: Any) -> int:
         try:
             sizes = await asyncio.wait_for(request.sizes(), 5)
         except Exception:
-            return 0
-        return int(sizes.get("responseBodySize", 0)) + int(sizes.get("responseHeadersSize", 0))
+            return known.get(request.url, 0)
+        fetched = int(sizes.get("responseBodySize", 0)) + int(sizes.get("responseHeadersSize", 0))
+        if fetched <= 0:
+            return known.get(request.url, 0)
+        if len(known) >= _KNOWN_SIZES_LIMIT:
+            known.clear()
+        known[request.url] = fetched
+        return fetched
 
     sizes = await asyncio.gather(*(size(r) for r in requests))
     by_type: dict[str, int] = {}
     for request, bytes_ in zip(requests, sizes, strict=True):
         by_type[request.resource_type] = by_type.get(request.resource_type, 0) + bytes_
     return {"requests": len(requests), "bytes": sum(sizes), "bytes_by_type": by_type}
+
+
+async def _evaluate_json(page: Page, function: str, arg: Any = None) -> Any:
+    text = await page.evaluate(function, arg)
+    if not isinstance(text, str):
+        raise ValueError("the page's script returned no result")
+    return json.loads(text)
 
 
 def _ms_since(started: float) -> float:

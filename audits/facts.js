@@ -144,7 +144,8 @@ async () => {
       : [],
   };
 
-  // Loading metrics from the browser's own performance entries (buffered observers).
+  // Loading metrics from the browser's own performance entries: recorded since the document began
+  // by performance.js (an init script), else read now through buffered observers.
   const observe = (type) =>
     new Promise((resolve) => {
       const entries = [];
@@ -160,7 +161,10 @@ async () => {
         resolve(null);
       }
     });
-  const [lcpEntries, shiftEntries] = await Promise.all([observe("largest-contentful-paint"), observe("layout-shift")]);
+  const recorded = window[Symbol.for("massaudit.performance")];
+  const [lcpEntries, shiftEntries] = recorded
+    ? [recorded()["largest-contentful-paint"] || null, recorded()["layout-shift"] || null]
+    : await Promise.all([observe("largest-contentful-paint"), observe("layout-shift")]);
   let lcp = null;
   if (lcpEntries && lcpEntries.length) lcp = Math.round(lcpEntries[lcpEntries.length - 1].startTime);
   let cls = null;

@@ -32,34 +32,34 @@ sys.path.insert(0, str(Path(__file__).parent))
 from corpus import sites_toml, write_corpus  # noqa: E402
 from proctree import RssSampler  # noqa: E402
 
-from audits.axe import AXE_TAGS, axe_source  # noqa: E402
+from audits.axe import axe_source  # noqa: E402
 from audits.browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from audits.collector import AXE_RUN_OPTIONS  # noqa: E402
 from massaudit.demo.server import serve_directory  # noqa: E402
 
 CACHE = Path(__file__).parent / ".cache"
 PA11Y_CI_VERSION = "4.1.1"
 
+# The fastest honest minimal loop: axe-core injected once per context as an init script, the
+# same run options as massaudit's (tags and result types), one page per worker reused across
+# navigations, results returned to Python and dropped.
 LIMIT_SCRIPT = r"""
 import asyncio, json, sys
 from playwright.async_api import async_playwright
-urls, concurrency, executable, args, tags, axe = json.load(sys.stdin)
+urls, concurrency, executable, args, options, axe = json.load(sys.stdin)
 async def main():
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=executable, args=args)
         context = await browser.new_context()
-        semaphore = asyncio.Semaphore(concurrency)
-        async def one(url):
-            async with semaphore:
-                page = await context.new_page()
-                try:
-                    await page.goto(url, wait_until="load")
-                    await page.add_script_tag(content=axe)
-                    await page.evaluate(
-                        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags
-                    )
-                finally:
-                    await page.close()
-        await asyncio.gather(*(one(u) for u in urls))
+        await context.add_init_script(script=axe)
+        queue = list(reversed(urls))
+        async def worker():
+            page = await context.new_page()
+            while queue:
+                await page.goto(queue.pop(), wait_until="load")
+                await page.evaluate("(options) => axe.run(document, options)", options)
+            await page.close()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
         await browser.close()
 asyncio.run(main())
 """
@@ -156,7 +156,7 @@ def main() -> None:
                             args.concurrency,
                             executable or None,
                             list(CHROMIUM_ARGS),
-                            list(AXE_TAGS),
+                            AXE_RUN_OPTIONS,
                             axe_source(),
                         ]
                     ),

@@ -8,7 +8,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -294,6 +294,19 @@ class AuditHooks:
         if self.progress is not None:
             self.progress(summary, page.url)
 
+    def _write_later(self, write: Callable[..., Any], *args: Any) -> None:
+        """Queue a store write on the writer thread, in order with the page writes, so the event
+        loop that drives the browser never waits for the database; a failed write stops the run."""
+        loop = asyncio.get_running_loop()
+
+        def done(future: Future) -> None:
+            exc = future.exception()
+            if exc is not None and not self.failed:
+                self.failed = True
+                loop.call_soon_threadsafe(self.stop, exc)
+
+        self.writer.submit(write, *args).add_done_callback(done)
+
     def _judge_and_store(
         self, page: FetchedPage, artifacts: PageArtifacts
     ) -> tuple[PageJudgement, dict]:
@@ -329,7 +342,9 @@ class AuditHooks:
         return links
 
     def record(self, outcomes: list[UrlOutcome]) -> None:
-        self.store.record_url_states(self.summary.run_id, [asdict(o) for o in outcomes])
+        self._write_later(
+            self.store.record_url_states, self.summary.run_id, [asdict(o) for o in outcomes]
+        )
         for outcome in outcomes:
             if outcome.state == SKIPPED:
                 self.summary.skipped[outcome.reason or "unknown"] += 1

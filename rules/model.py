@@ -6,7 +6,7 @@ yields. Both are plain data so a stored run can be judged again without a browse
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 Outcome = Literal["fail", "needs-review"]
@@ -35,7 +35,9 @@ class PageArtifacts:
         return (self.axe.get("testEngine") or {}).get("version")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a JSON-ready dict; nested values are shared, not copied (axe-core's
+        results are large, and a deep copy per page was most of the cost of storing one)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PageArtifacts:

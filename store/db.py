@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, select, update
+from sqlalchemy import create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, defer, sessionmaker
@@ -244,8 +244,8 @@ class Store:
             )
             s.add(page)
             s.flush()
-            s.add_all(_finding_rows(run_id, page.id, judgement.findings))
-            s.add_all(LinkRow(run_id=run_id, page_id=page.id, target=t) for t in links)
+            _insert_findings(s, run_id, page.id, judgement.findings)
+            _insert_links(s, run_id, page.id, links)
             if url_state is not None:
                 _upsert_url_states(s, run_id, [url_state])
             return page.id
@@ -277,11 +277,15 @@ class Store:
             )
             s.add(page)
             s.flush()
-            for f in s.scalars(select(FindingRow).where(FindingRow.page_id == old.id)):
-                copied = {column: getattr(f, column) for column in _FINDING_FIELDS}
-                s.add(FindingRow(run_id=run_id, page_id=page.id, **copied))
+            copies = [
+                {column: getattr(f, column) for column in _FINDING_FIELDS}
+                | {"run_id": run_id, "page_id": page.id}
+                for f in s.scalars(select(FindingRow).where(FindingRow.page_id == old.id))
+            ]
+            if copies:
+                s.execute(insert(FindingRow), copies)
             links = list(s.scalars(select(LinkRow.target).where(LinkRow.page_id == old.id)))
-            s.add_all(LinkRow(run_id=run_id, page_id=page.id, target=t) for t in links)
+            _insert_links(s, run_id, page.id, links)
             _upsert_url_states(s, run_id, [url_state])
             return links
 
@@ -386,7 +390,7 @@ class Store:
                 .where(PageRow.id == page_id)
                 .values(rule_outcomes=judgement.rule_outcomes, scores=judgement.scores)
             )
-            s.add_all(_finding_rows(run_id, page_id, judgement.findings))
+            _insert_findings(s, run_id, page_id, judgement.findings)
 
     def pages(self, run_id: int) -> list[PageRow]:
         """The run's pages without their artifacts blob loaded into memory all at once."""
@@ -489,7 +493,7 @@ class Store:
             page.rule_outcomes = dict(sorted((kept | outcomes).items()))
             if rescore is not None and not page.error:
                 page.scores = rescore(page.rule_outcomes)
-            s.add_all(_finding_rows(run_id, page_id, findings))
+            _insert_findings(s, run_id, page_id, findings)
 
     def findings(self, run_id: int) -> list[FindingRow]:
         with self.session() as s:
@@ -590,22 +594,32 @@ _FINDING_FIELDS = (
 )
 
 
-def _finding_rows(run_id: int, page_id: int, findings: list[Finding]) -> list[FindingRow]:
-    return [
-        FindingRow(
-            run_id=run_id,
-            page_id=page_id,
-            rule_id=f.rule_id,
-            category=f.category,
-            outcome=f.outcome,
-            impact=f.impact,
-            selector=f.selector,
-            html=f.html,
-            wcag=",".join(f.wcag),
-            message=f.message,
-        )
+def _insert_findings(s: Session, run_id: int, page_id: int, findings: list[Finding]) -> None:
+    """One multi-row INSERT: a page has hundreds of findings on a bad day."""
+    if not findings:
+        return
+    rows = [
+        {
+            "run_id": run_id,
+            "page_id": page_id,
+            "rule_id": f.rule_id,
+            "category": f.category,
+            "outcome": f.outcome,
+            "impact": f.impact,
+            "selector": f.selector,
+            "html": f.html,
+            "wcag": ",".join(f.wcag),
+            "message": f.message,
+        }
         for f in findings
     ]
+    s.execute(insert(FindingRow), rows)
+
+
+def _insert_links(s: Session, run_id: int, page_id: int, links: Any) -> None:
+    rows = [{"run_id": run_id, "page_id": page_id, "target": t} for t in links]
+    if rows:
+        s.execute(insert(LinkRow), rows)
 
 
 _FINAL_STATES = {"audited", "unchanged", "skipped"}
