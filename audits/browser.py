@@ -18,6 +18,19 @@ CHROMIUM_ARGS = (
     "--disable-dev-shm-usage",
     "--no-first-run",
 )
+# Hosts that only receive analytics beacons: nothing they send back can change what a page shows,
+# so audits do not wait for them (or count them against page weight). Tag managers and survey or
+# chat widgets are not here: they can add content to a page.
+ANALYTICS_HOSTS = (
+    "google-analytics.com",
+    "*.google-analytics.com",
+    "analytics.google.com",
+    "stats.g.doubleclick.net",
+    "dap.digitalgov.gov",
+    "*.siteimproveanalytics.com",
+    "*.siteimproveanalytics.io",
+    "bat.bing.com",
+)
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
@@ -61,11 +74,21 @@ def check_chromium() -> None:
         )
 
 
-async def launch_chromium(playwright: Playwright) -> Browser:
+def blocking_args(hosts: tuple[str, ...]) -> list[str]:
+    """Chromium flags that make `hosts` unreachable: blocked at name resolution, so the page's
+    other requests keep the browser's HTTP cache (request interception would turn it off)."""
+    if not hosts:
+        return []
+    return ["--host-resolver-rules=" + ", ".join(f"MAP {host} ~NOTFOUND" for host in hosts)]
+
+
+async def launch_chromium(playwright: Playwright, blocked_hosts: tuple[str, ...] = ()) -> Browser:
     executable = find_chromium()
     try:
         return await playwright.chromium.launch(
-            executable_path=executable, headless=True, args=list(CHROMIUM_ARGS)
+            executable_path=executable,
+            headless=True,
+            args=list(CHROMIUM_ARGS) + blocking_args(blocked_hosts),
         )
     except Exception as exc:  # Playwright raises its own Error with a long multi-line text
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
 
 from audits.axe import AXE_TAGS, axe_source
-from audits.browser import launch_chromium
+from audits.browser import ANALYTICS_HOSTS, launch_chromium
 from rules.model import PageArtifacts
 
 # Passes and inapplicable keep every rule id but only one sample node each: judging needs the
@@ -41,9 +41,12 @@ def _as_json(function: str) -> str:
     )
 
 
-# The main audit also reads the title: one round trip instead of two after each navigation.
+# The main audit also reads the title and how long the document itself took to download (the
+# browser fetches what the crawler fetched; the bench reports that cost): one round trip.
 _RUN_AXE_AND_TITLE = _as_json(
-    "(options) => axe.run(document, options).then((r) => [r, document.title])"
+    "(options) => axe.run(document, options).then((r) => {"
+    " const n = performance.getEntriesByType('navigation')[0];"
+    " return [r, document.title, n ? n.responseEnd - n.requestStart : null]; })"
 )
 # WCAG 2.2 2.5.8 Target Size (Minimum), run apart from the 2.1 AA set at the 320 px width.
 TARGET_SIZE_OPTIONS: dict[str, Any] = {
@@ -77,6 +80,8 @@ class AuditSettings:
     viewport: tuple[int, int] = (1280, 900)
     # False: axe-core only, without the facts our own checks judge (--checks axe).
     collect_facts: bool = True
+    # Hosts never contacted (analytics beacons by default; empty with --keep-analytics).
+    blocked_hosts: tuple[str, ...] = ANALYTICS_HOSTS
 
 
 class _Tab:
@@ -89,6 +94,8 @@ class _Tab:
         self.resized = False
         if record_network:  # without a listener the driver does not send request events
             page.on("requestfinished", lambda request: self.network.append(request))
+        # A window the page opens would stay open for as long as this page is reused.
+        page.on("popup", lambda popup: asyncio.ensure_future(_close_quietly(popup)))
 
 
 class _ContextSlot:
@@ -122,7 +129,7 @@ class Auditor:
     async def start(self) -> None:
         self._playwright = await async_playwright().start()
         try:
-            self._browser = await launch_chromium(self._playwright)
+            self._browser = await launch_chromium(self._playwright, self.settings.blocked_hosts)
         except BaseException:
             await self._playwright.stop()
             self._playwright = None
@@ -168,6 +175,7 @@ class Auditor:
                             viewport={"width": width, "height": height},
                             ignore_https_errors=False,
                             service_workers="block",
+                            accept_downloads=False,
                         )
                         await context.add_init_script(script=_CAPTURE_STRINGIFY)
                         await context.add_init_script(script=axe_source())
@@ -187,7 +195,7 @@ class Auditor:
         if self._browser is not None:
             with contextlib.suppress(Exception):
                 await self._browser.close()
-        self._browser = await launch_chromium(self._playwright)
+        self._browser = await launch_chromium(self._playwright, self.settings.blocked_hosts)
         self._browser_pages = 0
 
     async def _release_context(self, slot: _ContextSlot) -> None:
@@ -226,11 +234,13 @@ class Auditor:
                 status = response.status if response is not None else None
                 final_url = page.url
                 axe_started = time.perf_counter()
-                axe, title = await asyncio.wait_for(
+                axe, title, document_ms = await asyncio.wait_for(
                     _evaluate_json(page, _RUN_AXE_AND_TITLE, AXE_RUN_OPTIONS),
                     self.settings.axe_timeout_s,
                 )
                 title = title if isinstance(title, str) else ""
+                if isinstance(document_ms, int | float) and document_ms >= 0:
+                    timings["document_fetch_ms"] = round(document_ms, 1)
                 timings["axe_ms"] = _ms_since(axe_started)
                 self.axe_version = (axe.get("testEngine") or {}).get("version")
                 facts: dict[str, Any] = {}
@@ -330,8 +340,8 @@ _KNOWN_SIZES_LIMIT = 50_000
 async def _network_summary(requests: list[Any], known: dict[str, int]) -> dict[str, Any]:
     """Bytes and request count of everything the page loaded until now, as a first visit costs.
 
-    A resource served from the browser's cache reports 0 bytes; it counts the bytes it took when
-    this run first fetched it, so a page's weight does not depend on the pages audited before it.
+    A resource served from the browser's cache (or revalidated) reports no body; it counts the
+    bytes it took when this run first fetched it, so a page's weight does not depend on the pages audited before it.
     """
 
     async def size(request: Any) -> int:
@@ -339,9 +349,10 @@ async def _network_summary(requests: list[Any], known: dict[str, int]) -> dict[s
             sizes = await asyncio.wait_for(request.sizes(), 5)
         except Exception:
             return known.get(request.url, 0)
-        fetched = int(sizes.get("responseBodySize", 0)) + int(sizes.get("responseHeadersSize", 0))
-        if fetched <= 0:
-            return known.get(request.url, 0)
+        body = int(sizes.get("responseBodySize", 0))
+        if body <= 0 and request.url in known:  # from the cache, or revalidated (304)
+            return known[request.url]
+        fetched = body + int(sizes.get("responseHeadersSize", 0))
         if len(known) >= _KNOWN_SIZES_LIMIT:
             known.clear()
         known[request.url] = fetched
@@ -352,6 +363,11 @@ async def _network_summary(requests: list[Any], known: dict[str, int]) -> dict[s
     for request, bytes_ in zip(requests, sizes, strict=True):
         by_type[request.resource_type] = by_type.get(request.resource_type, 0) + bytes_
     return {"requests": len(requests), "bytes": sum(sizes), "bytes_by_type": by_type}
+
+
+async def _close_quietly(page: Page) -> None:
+    with contextlib.suppress(Exception):
+        await page.close()
 
 
 async def _evaluate_json(page: Page, function: str, arg: Any = None) -> Any:

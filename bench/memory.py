@@ -8,7 +8,8 @@ the RSS of the whole process tree (Python, the Playwright driver and every Chrom
 four times a second, and lines the samples up with the run log's "page audited" events. For each
 mark it prints the running peak (the largest RSS seen until that page was done) and the window
 peak (the largest RSS while the last 10 % of pages before the mark were audited), and the ratio of
-the last mark's peaks to the first's: memory is flat when both ratios stay near 1.
+the last mark's peaks to the first's: memory is flat when the ratios stay near 1. RSS sums count
+memory shared between processes once per process; PSS (also printed) splits it between them.
 """
 
 from __future__ import annotations
@@ -103,15 +104,19 @@ def main() -> None:
             process = subprocess.Popen(
                 command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
             )
-            with RssSampler(process.pid) as sampler:
+            with RssSampler(process.pid, pss=True) as sampler:
                 _, stderr = process.communicate()
             if process.returncode not in (0, 1):
                 raise SystemExit(f"massaudit run exited {process.returncode}: {stderr[-500:]}")
             samples = [(started + t, rss) for t, rss in sampler.samples]
+            pss_samples = [(started + t, pss) for t, pss in sampler.pss_samples]
             done_at = page_times(log)
     if len(done_at) < args.pages:
         raise SystemExit(f"only {len(done_at)} of {args.pages} pages were audited")
     rows = peaks_at(marks, done_at, samples)
+    for row, pss in zip(rows, peaks_at(marks, done_at, pss_samples), strict=True):
+        row["running_peak_pss_mib"] = pss["running_peak_mib"]
+        row["window_peak_pss_mib"] = pss["window_peak_mib"]
     seconds = done_at[-1] - started
     print(
         f"\n{args.pages} pages, checks={args.checks}, {args.concurrency} in flight, "
@@ -120,14 +125,16 @@ def main() -> None:
     for row in rows:
         print(
             f"  page {row['page']:6d}: running peak {row['running_peak_mib']:7.1f} MiB, "
-            f"last 10% window peak {row['window_peak_mib']:7.1f} MiB"
+            f"last 10% window peak {row['window_peak_mib']:7.1f} MiB "
+            f"(PSS {row['running_peak_pss_mib']:.0f} / {row['window_peak_pss_mib']:.0f} MiB)"
         )
     first, last = rows[0], rows[-1]
     running = last["running_peak_mib"] / first["running_peak_mib"]
     window = last["window_peak_mib"] / first["window_peak_mib"]
+    pss_running = last["running_peak_pss_mib"] / first["running_peak_pss_mib"]
     print(
-        f"  page {last['page']} vs page {first['page']}: running peak x{running:.2f}, "
-        f"window peak x{window:.2f}"
+        f"  page {last['page']} vs page {first['page']}: running peak RSS x{running:.2f}, "
+        f"window peak RSS x{window:.2f}, running peak PSS x{pss_running:.2f}"
     )
     if args.json:
         Path(args.json).write_text(
@@ -140,6 +147,7 @@ def main() -> None:
                     "marks": rows,
                     "running_peak_ratio": round(running, 3),
                     "window_peak_ratio": round(window, 3),
+                    "running_peak_pss_ratio": round(pss_running, 3),
                 },
                 indent=2,
             )

@@ -23,23 +23,45 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
-def tree_rss_bytes(root_pid: int) -> int:
+def tree_pids(root_pid: int) -> list[int]:
     children = _children_map()
-    total, stack, page = 0, [root_pid], os.sysconf("SC_PAGE_SIZE")
+    pids, stack = [], [root_pid]
     while stack:
         pid = stack.pop()
+        pids.append(pid)
+        stack.extend(children.get(pid, []))
+    return pids
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    """Sum of the tree's resident set sizes (memory shared between processes counts in each)."""
+    total, page = 0, os.sysconf("SC_PAGE_SIZE")
+    for pid in tree_pids(root_pid):
         with contextlib.suppress(OSError, IndexError, ValueError):
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
-        stack.extend(children.get(pid, []))
+    return total
+
+
+def tree_pss_bytes(root_pid: int) -> int:
+    """Sum of the tree's proportional set sizes: shared pages split between their sharers."""
+    total = 0
+    for pid in tree_pids(root_pid):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
     return total
 
 
 class RssSampler:
-    """Samples the tree's RSS in a thread; `samples` holds (seconds since start, bytes)."""
+    """Samples the tree's RSS in a thread; `samples` holds (seconds since start, bytes), and
+    `pss_samples` the same for PSS when asked for (reading it costs the kernel more)."""
 
-    def __init__(self, pid: int, interval: float = 0.25) -> None:
-        self.pid, self.interval = pid, interval
+    def __init__(self, pid: int, interval: float = 0.25, pss: bool = False) -> None:
+        self.pid, self.interval, self.pss = pid, interval, pss
         self.samples: list[tuple[float, int]] = []
+        self.pss_samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._started = time.monotonic()
@@ -54,7 +76,10 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.monotonic() - self._started, tree_rss_bytes(self.pid)))
+            at = time.monotonic() - self._started
+            self.samples.append((at, tree_rss_bytes(self.pid)))
+            if self.pss:
+                self.pss_samples.append((at, tree_pss_bytes(self.pid)))
             self._stop.wait(self.interval)
 
     @property

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from audits.browser import BrowserNotFound, check_chromium
+from audits.browser import ANALYTICS_HOSTS, BrowserNotFound, check_chromium
 from audits.collector import AuditSettings
 from crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit import __version__
@@ -119,6 +119,11 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         help="all checks (default), or only axe-core's accessibility rules",
     )
     parser.add_argument("--log", help="structured log (JSON lines); default OUT/logs/run-N.jsonl")
+    parser.add_argument(
+        "--keep-analytics",
+        action="store_true",
+        help="let pages reach analytics hosts (blocked by default: beacons cannot change results)",
+    )
 
 
 def default_concurrency() -> int:
@@ -280,6 +285,7 @@ def _audit_and_report(
         concurrency=args.concurrency,
         navigation_timeout_s=args.page_timeout,
         collect_facts=args.checks == "all",
+        blocked_hosts=() if args.keep_analytics else ANALYTICS_HOSTS,
     )
     progress = None if args.quiet else _Progress()
     log_path = Path(args.log) if args.log else None
