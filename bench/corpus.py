@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 from html import escape
 from pathlib import Path
 
@@ -195,6 +196,33 @@ def sites_toml(base: str, pages: int) -> str:
         f"max_per_pattern = {pages}\ndownload_delay = 0\nconcurrency_per_host = 8\n"
         "use_sitemaps = false\n"
     )
+
+
+def massaudit_command(
+    tmp: Path, *, db: Path, log: Path, concurrency: int, checks: str
+) -> list[str]:
+    """`massaudit run` over the corpus whose sites file is tmp/sites.toml: every page audited
+    (--full), no progress display, the run log in `log`."""
+    return [
+        sys.executable,
+        "-m",
+        "massaudit.cli",
+        "run",
+        "--sites",
+        str(tmp / "sites.toml"),
+        "--db",
+        str(db),
+        "--out",
+        str(tmp / "out"),
+        "--log",
+        str(log),
+        "--quiet",
+        "--full",
+        "--concurrency",
+        str(concurrency),
+        "--checks",
+        checks,
+    ]
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpus import sites_toml, write_corpus  # noqa: E402
+from corpus import massaudit_command, sites_toml, write_corpus  # noqa: E402
 from proctree import RssSampler  # noqa: E402
 
 from massaudit.demo.server import serve_directory  # noqa: E402
@@ -80,26 +80,13 @@ def main() -> None:
         with serve_directory(tmp / "corpus") as base:
             (tmp / "sites.toml").write_text(sites_toml(base, args.pages))
             log = tmp / "run.jsonl"
-            command = [
-                sys.executable,
-                "-m",
-                "massaudit.cli",
-                "run",
-                "--sites",
-                str(tmp / "sites.toml"),
-                "--db",
-                str(tmp / "run.sqlite"),
-                "--out",
-                str(tmp / "out"),
-                "--log",
-                str(log),
-                "--quiet",
-                "--full",
-                "--concurrency",
-                str(args.concurrency),
-                "--checks",
-                args.checks,
-            ]
+            command = massaudit_command(
+                tmp,
+                db=tmp / "run.sqlite",
+                log=log,
+                concurrency=args.concurrency,
+                checks=args.checks,
+            )
             started = time.time()
             process = subprocess.Popen(
                 command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True

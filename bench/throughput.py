@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpus import sites_toml, write_corpus  # noqa: E402
+from corpus import massaudit_command, sites_toml, write_corpus  # noqa: E402
 from proctree import RssSampler  # noqa: E402
 
 from audits.axe import AXE_VERSION, axe_source  # noqa: E402
@@ -254,26 +254,7 @@ def massaudit_run(
     db = tmp / f"run-{checks}-{time.monotonic_ns()}.sqlite"
     log = db.with_suffix(".jsonl")
     measured = measure(
-        [
-            sys.executable,
-            "-m",
-            "massaudit.cli",
-            "run",
-            "--sites",
-            str(tmp / "sites.toml"),
-            "--db",
-            str(db),
-            "--out",
-            str(tmp / "out"),
-            "--log",
-            str(log),
-            "--quiet",
-            "--full",
-            "--concurrency",
-            str(args.concurrency),
-            "--checks",
-            checks,
-        ]
+        massaudit_command(tmp, db=db, log=log, concurrency=args.concurrency, checks=checks)
     )
     for line in log.read_text(encoding="utf-8").splitlines():
         event = json.loads(line)
