@@ -83,11 +83,12 @@ def test_a_reused_page_starts_each_url_afresh(tmp_path):
     assert weights[1]["image"] == weights[0]["image"] > 3000
 
 
-def test_a_page_that_replaces_json_stringify_is_still_audited(tmp_path):
+def test_a_page_that_replaces_json_stringify_and_animation_frames_is_still_audited(tmp_path):
     (tmp_path / "hostile.html").write_text(
         '<!doctype html><html lang="en"><head><title>Hostile</title></head><body><main>'
         "<h1>Hostile</h1><img src='x.png'>"
-        "<script>JSON.stringify = () => 'not what you asked for';</script></main></body></html>"
+        "<script>JSON.stringify = () => 'not what you asked for';"
+        "window.requestAnimationFrame = () => 0;</script></main></body></html>"
     )
     with serve_directory(tmp_path) as base:
         (result,), _ = _audit_in_order(base, ["hostile.html"], AuditSettings(concurrency=1))
@@ -95,6 +96,7 @@ def test_a_page_that_replaces_json_stringify_is_still_audited(tmp_path):
     assert result.title == "Hostile"
     assert "image-alt" in {v["id"] for v in result.axe["violations"]}
     assert result.facts["images"][0]["alt"] is None
+    assert result.facts["reflow_320"]["width"] == 320
 
 
 def test_a_page_that_fails_is_closed_and_the_next_gets_a_fresh_one(tmp_path):
