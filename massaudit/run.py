@@ -225,6 +225,9 @@ class AuditHooks:
         self.stop = stop
         self.failed = False
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="massaudit-store")
+        # Pages between the browser and the store: as many in the browser as it audits at once,
+        # and as many again waiting to be judged and stored; no more artifacts pile up in memory.
+        self._pages_in_flight = asyncio.Semaphore(2 * auditor.settings.concurrency)
         # site id -> settings of our checks, from the run's config (set by _crawl_and_audit)
         self.checks: dict[str, CheckSettings] = {}
         self.reuse_documents = bool(previous)  # no earlier run to reuse from, or --full
@@ -264,12 +267,13 @@ class AuditHooks:
         if self.failed:
             return
         try:
-            artifacts = await self.auditor.audit(page.url)
-            # Judging and storing run on one worker thread, off the event loop that drives
-            # the browser, and in order (one writer for SQLite).
-            judgement, state = await asyncio.get_running_loop().run_in_executor(
-                self.writer, self._judge_and_store, page, artifacts
-            )
+            async with self._pages_in_flight:
+                artifacts = await self.auditor.audit(page.url)
+                # Judging and storing run on one worker thread, off the event loop that drives
+                # the browser, and in order (one writer for SQLite).
+                judgement, state = await asyncio.get_running_loop().run_in_executor(
+                    self.writer, self._judge_and_store, page, artifacts
+                )
         except Exception as exc:  # no browser, or the store is gone: stop, lose nothing silently
             self.failed = True
             self.stop(exc)
