@@ -342,7 +342,8 @@ async def _network_summary(requests: list[Any], known: dict[str, int]) -> dict[s
     """Bytes and request count of everything the page loaded until now, as a first visit costs.
 
     A resource served from the browser's cache (or revalidated) reports no body; it counts the
-    bytes it took when this run first fetched it, so a page's weight does not depend on the pages audited before it.
+    bytes it took when this run first fetched it, so a page's weight does not depend on the
+    pages audited before it.
     """
 
     async def size(request: Any) -> int:
