@@ -1,7 +1,7 @@
 // Collects DOM facts about the rendered page for massaudit's own checks (rules/checks/).
 // Judges nothing: it only measures and copies. Evaluated once per page, after axe-core.
 // Returns a plain JSON object; its shape is described in rules/checks/__init__.py.
-async () => {
+() => {
   const MAX_LINKS = 400;
   const MAX_IMAGES = 200;
   const MAX_BLOCKS = 400;
@@ -144,27 +144,12 @@ async () => {
       : [],
   };
 
-  // Loading metrics from the browser's own performance entries: recorded since the document began
-  // by performance.js (an init script), else read now through buffered observers.
-  const observe = (type) =>
-    new Promise((resolve) => {
-      const entries = [];
-      try {
-        const po = new PerformanceObserver((list) => entries.push(...list.getEntries()));
-        po.observe({ type, buffered: true });
-        setTimeout(() => {
-          entries.push(...po.takeRecords());
-          po.disconnect();
-          resolve(entries);
-        }, 50);
-      } catch (e) {
-        resolve(null);
-      }
-    });
-  const recorded = window[Symbol.for("massaudit.performance")];
-  const [lcpEntries, shiftEntries] = recorded
-    ? [recorded()["largest-contentful-paint"] || null, recorded()["layout-shift"] || null]
-    : await Promise.all([observe("largest-contentful-paint"), observe("layout-shift")]);
+  // Loading metrics recorded since the document began by performance.js (an init script added
+  // with axe-core); null where the browser does not report a type.
+  const recorder = window[Symbol.for("massaudit.performance")];
+  const recorded = recorder ? recorder() : {};
+  const lcpEntries = recorded["largest-contentful-paint"] || null;
+  const shiftEntries = recorded["layout-shift"] || null;
   let lcp = null;
   if (lcpEntries && lcpEntries.length) lcp = Math.round(lcpEntries[lcpEntries.length - 1].startTime);
   let cls = null;

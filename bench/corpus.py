@@ -199,11 +199,17 @@ def sites_toml(base: str, pages: int) -> str:
 
 
 def massaudit_command(
-    tmp: Path, *, db: Path, log: Path, concurrency: int, checks: str
+    tmp: Path,
+    *,
+    db: Path,
+    log: Path,
+    checks: str = "all",
+    concurrency: int | None = None,
+    full: bool = True,
 ) -> list[str]:
-    """`massaudit run` over the corpus whose sites file is tmp/sites.toml: every page audited
-    (--full), no progress display, the run log in `log`."""
-    return [
+    """`massaudit run` over the corpus whose sites file is tmp/sites.toml, with no progress
+    display and the run log in `log`; `full` audits every page (no reuse of an earlier run)."""
+    command = [
         sys.executable,
         "-m",
         "massaudit.cli",
@@ -217,12 +223,12 @@ def massaudit_command(
         "--log",
         str(log),
         "--quiet",
-        "--full",
-        "--concurrency",
-        str(concurrency),
         "--checks",
         checks,
     ]
+    if concurrency is not None:
+        command += ["--concurrency", str(concurrency)]
+    return command + (["--full"] if full else [])
 
 
 def main() -> None:

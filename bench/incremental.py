@@ -24,28 +24,17 @@ sys.path.insert(0, str(REPO))
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpus import sites_toml, write_corpus  # noqa: E402
+from corpus import massaudit_command, sites_toml, write_corpus  # noqa: E402
 
 from massaudit.demo.server import serve_directory  # noqa: E402
 from store.db import Store  # noqa: E402
 
 
-def timed_run(sites: Path, db: Path, out: Path) -> float:
+def timed_run(tmp: Path, db: Path) -> float:
+    """Seconds of one incremental `massaudit run` over the corpus in `tmp` into `db`."""
     started = time.perf_counter()
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "massaudit.cli",
-            "run",
-            "--sites",
-            str(sites),
-            "--db",
-            str(db),
-            "--out",
-            str(out),
-            "--quiet",
-        ],
+        massaudit_command(tmp, db=db, log=db.with_suffix(".jsonl"), full=False),
         cwd=REPO,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -62,13 +51,13 @@ def main() -> None:
     firsts, seconds, states = [], [], {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        write_corpus(tmp / "site", args.pages)
-        with serve_directory(tmp / "site") as base:
+        write_corpus(tmp / "corpus", args.pages)
+        with serve_directory(tmp / "corpus") as base:
             (tmp / "sites.toml").write_text(sites_toml(base, args.pages))
             for i in range(args.repeat):
                 db = tmp / f"run{i}.sqlite"
-                firsts.append(timed_run(tmp / "sites.toml", db, tmp / "out"))
-                seconds.append(timed_run(tmp / "sites.toml", db, tmp / "out"))
+                firsts.append(timed_run(tmp, db))
+                seconds.append(timed_run(tmp, db))
                 store = Store(str(db))
                 states = store.state_counts(2)
                 store.close()

@@ -6,7 +6,7 @@ yields. Both are plain data so a stored run can be judged again without a browse
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Outcome = Literal["fail", "needs-review"]
@@ -67,9 +67,7 @@ class Finding:
     message: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["wcag"] = list(self.wcag)
-        return data
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"wcag": list(self.wcag)}
 
 
 @dataclass(frozen=True)

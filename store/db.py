@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy import create_engine, delete, event, func, insert, literal, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, defer, sessionmaker
@@ -277,15 +277,19 @@ class Store:
             )
             s.add(page)
             s.flush()
-            copies = [
-                {column: getattr(f, column) for column in _FINDING_FIELDS}
-                | {"run_id": run_id, "page_id": page.id}
-                for f in s.scalars(select(FindingRow).where(FindingRow.page_id == old.id))
-            ]
-            if copies:
-                s.execute(insert(FindingRow), copies)
+            # Copied inside the database: most pages of a nightly run are unchanged.
+            for table, columns in ((FindingRow, _FINDING_FIELDS), (LinkRow, ("target",))):
+                s.execute(
+                    insert(table).from_select(
+                        ["run_id", "page_id", *columns],
+                        select(
+                            literal(run_id),
+                            literal(page.id),
+                            *(getattr(table, c) for c in columns),
+                        ).where(table.page_id == old.id),
+                    )
+                )
             links = list(s.scalars(select(LinkRow.target).where(LinkRow.page_id == old.id)))
-            _insert_links(s, run_id, page.id, links)
             _upsert_url_states(s, run_id, [url_state])
             return links
 
@@ -567,18 +571,7 @@ class Store:
 
 def finding_dict(finding: Finding | dict[str, Any]) -> dict[str, Any]:
     """A finding as stored on a document: the keys of a page's finding row."""
-    if isinstance(finding, dict):
-        return finding
-    return {
-        "rule_id": finding.rule_id,
-        "category": finding.category,
-        "outcome": finding.outcome,
-        "impact": finding.impact,
-        "selector": finding.selector,
-        "html": finding.html,
-        "wcag": list(finding.wcag),
-        "message": finding.message,
-    }
+    return finding if isinstance(finding, dict) else finding.to_dict()
 
 
 # A finding row's own data, besides where it belongs (run, page).
@@ -599,18 +592,7 @@ def _insert_findings(s: Session, run_id: int, page_id: int, findings: list[Findi
     if not findings:
         return
     rows = [
-        {
-            "run_id": run_id,
-            "page_id": page_id,
-            "rule_id": f.rule_id,
-            "category": f.category,
-            "outcome": f.outcome,
-            "impact": f.impact,
-            "selector": f.selector,
-            "html": f.html,
-            "wcag": ",".join(f.wcag),
-            "message": f.message,
-        }
+        f.to_dict() | {"run_id": run_id, "page_id": page_id, "wcag": ",".join(f.wcag)}
         for f in findings
     ]
     s.execute(insert(FindingRow), rows)

@@ -100,3 +100,39 @@ def test_run_of_a_dead_process_becomes_incomplete(tmp_path):
     assert store.runs()[0].status == "running"
     assert store.mark_abandoned_runs() == [1]
     assert store.get_run(1).status == "incomplete"
+
+
+def exercise_reuse(store: Store) -> None:
+    """An unchanged page is carried into the next run with its findings and links."""
+    first = store.begin_run({"sites": []}, {"audit": {}}, VERSIONS)
+    old_id = store.save_page(
+        first,
+        site_id="s",
+        agency_id="a",
+        depth=0,
+        artifacts=artifacts("http://x/1"),
+        judgement=JUDGEMENT,
+        links=("http://x/2", "http://x/3"),
+    )
+    store.finish_run(first, "complete", {})
+    second = store.begin_run({"sites": []}, {"audit": {}}, VERSIONS)
+    state = {"site_id": "s", "url": "http://x/1", "state": "unchanged", "depth": 1}
+    links = store.reuse_page(second, old_id, depth=1, url_state=state)
+    assert sorted(links) == ["http://x/2", "http://x/3"]
+    [finding] = store.findings(second)
+    assert (finding.rule_id, finding.wcag, finding.message) == ("image-alt", "1.1.1", "m")
+    [page] = store.pages(second)
+    assert finding.page_id == page.id != old_id and page.reused_from == old_id
+
+
+def test_sqlite_reuse(tmp_path):
+    store = Store(str(tmp_path / "audit.sqlite"))
+    exercise_reuse(store)
+    store.close()
+
+
+@pytest.mark.postgres
+def test_postgres_reuse(postgres_url):
+    store = Store(postgres_url)
+    exercise_reuse(store)
+    store.close()
