@@ -6,6 +6,7 @@ operator can fix a broken entry without reading a traceback.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
@@ -161,6 +162,19 @@ _SITE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "demo": (bool, False),
     "checks": (dict, False),
 }
+# Numbers a site may set: key -> (lowest, highest) allowed. Finite, so NaN and inf never reach
+# the crawler (an endless delay hangs a run; a NaN timeout fetches nothing).
+_SITE_RANGES: dict[str, tuple[float, float]] = {
+    "max_pages": (1, 1_000_000),
+    "max_depth": (0, 1_000),
+    "download_delay": (0, 60),
+    "concurrency_per_host": (1, 64),
+    "max_per_pattern": (1, 1_000_000),
+    "max_query_variants": (1, 100_000),
+    "external_link_budget": (0, 1_000_000),
+    "fetch_timeout": (1, 300),
+    "max_document_bytes": (0, 1024**3),
+}
 _LIST_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "sitemaps", "ignore_params")
 _TOP_KEYS = {"agency", "site", "checks"}
 # Options of massaudit's own checks (rules/checks/settings.py CheckSettings; a test keeps the two
@@ -202,6 +216,10 @@ def load_sites(path: str | Path) -> SitesConfig:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise SitesConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SitesConfigError(
+            f"{path}: nesting too deep (arrays or tables inside each other); flatten the file"
+        ) from None
     return parse_sites(data, str(path))
 
 
@@ -244,6 +262,8 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
             )
         hosts = _check_str_list(entry, "allowed_hosts", where, fail, non_empty=True)
         for j, host in enumerate(hosts):
+            if "@" in host:
+                raise fail(f"{where}.allowed_hosts[{j}]", _CREDENTIALS)
             if not _HOST.match(host):
                 raise fail(
                     f"{where}.allowed_hosts[{j}]",
@@ -269,20 +289,9 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
         _check_str_list(entry, "ignore_params", where, fail)
         if entry.get("trailing_slash", "keep") not in ("keep", "add", "strip"):
             raise fail(f"{where}.trailing_slash", "must be one of 'keep', 'add', 'strip'")
-        for key, minimum in (
-            ("max_pages", 1),
-            ("max_depth", 0),
-            ("concurrency_per_host", 1),
-            ("max_per_pattern", 1),
-            ("max_query_variants", 1),
-            ("external_link_budget", 0),
-            ("max_document_bytes", 0),
-        ):
-            if key in entry and entry[key] < minimum:
-                raise fail(f"{where}.{key}", f"must be at least {minimum}, got {entry[key]}")
-        for key in ("download_delay", "fetch_timeout"):
-            if key in entry and entry[key] < 0:
-                raise fail(f"{where}.{key}", "must not be negative")
+        for key, (low, high) in _SITE_RANGES.items():
+            if key in entry:
+                _check_range(entry[key], low, high, f"{where}.{key}", fail)
         if "document_compliance_date" in entry:
             try:
                 date.fromisoformat(entry["document_compliance_date"])
@@ -320,8 +329,8 @@ def _check_checks(
         if isinstance(value, bool) or not isinstance(value, types):
             expected = _TYPE_NAMES.get(types, "a number")
             raise fail(f"{where}.{key}", f"must be {expected}, got {type(value).__name__}")
-        if minimum is not None and value < minimum:
-            raise fail(f"{where}.{key}", f"must be at least {minimum}, got {value}")
+        if minimum is not None:
+            _check_range(value, minimum, math.inf, f"{where}.{key}", fail)
         if types is list:
             for j, item in enumerate(value):
                 if not isinstance(item, str) or not item:
@@ -387,8 +396,26 @@ def _check_id(value: str, where: str, fail) -> None:
         raise fail(where, f"{value!r} is not an id (lower-case letters, digits and '-')")
 
 
+def _check_range(value: float, low: float, high: float, where: str, fail) -> None:
+    """A finite number within [low, high]; one line naming the allowed range otherwise."""
+    if math.isfinite(value) and low <= value <= high:
+        return
+    allowed = f"must be at least {low:,}"
+    if not math.isinf(high):
+        allowed += f" and at most {high:,}"
+    raise fail(where, f"{allowed} (a finite number), got {value!r}")
+
+
+_CREDENTIALS = (
+    "user name or password in a URL is not supported (it would be printed in the public "
+    "scorecard); audit pages that need no login"
+)
+
+
 def _check_url(url: str, where: str, fail) -> None:
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise fail(where, _CREDENTIALS)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise fail(where, f"{url!r} is not an absolute http(s) URL")
     try:

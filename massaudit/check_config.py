@@ -87,6 +87,10 @@ def load_check_config(path: str | Path, known_rules: Iterable[str]) -> CheckConf
         raise CheckConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise CheckConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise CheckConfigError(
+            f"{path}: nesting too deep (arrays or tables inside each other); flatten the file"
+        ) from None
     return parse_check_config(data, set(known_rules), str(path))
 
 
