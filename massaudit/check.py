@@ -46,6 +46,7 @@ from reports.ci_formats import (
     impact_rank,
     write,
 )
+from reports.safe_output import dumps_json
 from rules.catalogue import Catalogue, CatalogueError, load_catalogue
 from rules.fingerprint import fingerprint
 from rules.model import IMPACTS, Finding, PageArtifacts
@@ -462,7 +463,7 @@ def run_check(args: argparse.Namespace) -> int:
         code = EXIT_FAILED if any(page.blocking for page in pages) else EXIT_OK
     if args.write_baseline and code != EXIT_CANNOT_RUN:
         data = baseline_data(pages, catalogue.version)
-        Path(args.write_baseline).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        Path(args.write_baseline).write_text(dumps_json(data) + "\n", encoding="utf-8")
     named = {i.finding.rule_id for p in pages for i in p.findings} | {
         r for p in pages for r in p.rule_outcomes
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -20,6 +19,7 @@ from massaudit.documents import finalise_documents, rejudge_documents
 from massaudit.judging import check_disabled_rules, check_settings, judge_site_level
 from massaudit.run import RunError, RunSummary, judge, run_audit
 from reports.export import export_json
+from reports.safe_output import dumps_json
 from reports.scoring import SCORING_VERSION
 from reports.site import render_scorecard
 from reports.traffic import TrafficError, load_traffic
@@ -409,7 +409,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     store, run = _open_run(args)
     catalogue = load_catalogue()
     data = export_json(build_scorecard(store, run, catalogue), catalogue)
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = dumps_json(data)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
     else:

@@ -11,13 +11,13 @@ every finding with its fingerprint (rules/fingerprint.py) and its status against
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
+from reports.safe_output import dumps_json, markdown_text, xml_text
 from rules.model import IMPACTS, Finding, Rule
 
 Status = Literal["new", "baselined", "suppressed", "review"]
@@ -221,7 +221,7 @@ def to_json(report: CheckReport) -> str:
             for page in report.pages
         ],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps_json(data) + "\n"
 
 
 def _help_url(report: CheckReport, rule_id: str) -> str:
@@ -287,6 +287,11 @@ def to_junit(report: CheckReport) -> str:
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(totals[key]))
     root.set("time", f"{report.seconds:.3f}")
+    # File names, messages and selectors may hold characters XML cannot: drop them everywhere.
+    for element in root.iter():
+        element.attrib = {key: xml_text(value) for key, value in element.attrib.items()}
+        if element.text:
+            element.text = xml_text(element.text)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -343,7 +348,7 @@ def to_sarif(report: CheckReport) -> str:
         },
     }
     sarif = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return dumps_json(sarif) + "\n"
 
 
 def _sarif_rule(report: CheckReport, rule_id: str) -> dict[str, Any]:
@@ -478,17 +483,13 @@ def to_markdown(report: CheckReport) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return (
-        (text or "")
-        .replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("\n", " ")
-        .replace("<", "&lt;")
-    )
+    return markdown_text(text)
 
 
 def _md_code(text: str) -> str:
-    return (text or "").replace("|", "\\|").replace("`", "'").replace("\n", " ")
+    """Inside a code span nothing is markup; only the table's `|` and the span's end matter."""
+    text = xml_text(text or "").replace("\r", " ").replace("\n", " ")
+    return text.replace("|", "\\|").replace("`", "'")
 
 
 def impact_rank(impact: str | None) -> int:

@@ -9,7 +9,6 @@ reports.scoring `Score`, the shape `group_scores(extra={"documents": ...})` take
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports.safe_output import SafeCsvWriter
 from reports.scoring import Score
 from rules.catalogue import Catalogue
 from rules.fingerprint import fingerprint
@@ -203,7 +203,7 @@ def attach_documents(
 def documents_csv(items: Iterable[DocumentItem]) -> str:
     """The document list as CSV (one row per document)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)
     writer.writerow(CSV_COLUMNS)
     for item in items:
         writer.writerow(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from typing import Any
 
 from reports.documents import export_documents
+from reports.safe_output import SafeCsvWriter
 from reports.scoring import DIMENSION_IDS, EQUITY
 from reports.views import GroupView, IssueView, PageView, Scorecard
 from rules.catalogue import Catalogue
@@ -190,7 +190,7 @@ def findings_csv(scorecard: Scorecard, pages: Iterable[PageView], catalogue: Cat
     inside a cell are separated by spaces."""
     sites = {s.id: s for s in scorecard.sites}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)
     writer.writerow(FINDINGS_CSV_COLUMNS)
     for page in pages:
         site = sites.get(page.row.site_id)
@@ -223,7 +223,7 @@ def issues_csv(issues: Iterable[IssueView], pages: Iterable[PageView]) -> str:
     """One row per issue (failures grouped by fingerprint)."""
     urls = {p.row.id: p.row.url for p in pages}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)
     writer.writerow(ISSUES_CSV_COLUMNS)
     for i in issues:
         writer.writerow(

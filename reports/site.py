@@ -6,7 +6,6 @@ score history chart is inline SVG with a data table as its text alternative.
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from markupsafe import Markup, escape
 
 from reports.documents import write_documents_csv
 from reports.export import export_agency_json, export_json, findings_csv, issues_csv
+from reports.safe_output import dumps_json
 from reports.scoring import (
     COMPLIANCE_STATUS_TEXT,
     DIMENSIONS,
@@ -168,7 +168,7 @@ def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) 
 
 
 def _write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(dumps_json(data) + "\n", encoding="utf-8")
 
 
 def sort_groups(groups: list[GroupView], key: str) -> list[GroupView]:
