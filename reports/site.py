@@ -6,6 +6,7 @@ score history chart is inline SVG with a data table as its text alternative.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,9 @@ from reports.views import MATRIX_STATUS_TEXT, SKIP_REASON_TEXT, GroupView, Score
 from rules.catalogue import Catalogue
 
 STATIC_DIR = Path(__file__).parent / "static"
+STAMP_FILE = ".massaudit-scorecard.json"  # {"run": id} of the scorecard shown
+STAGING_DIR = ".rendering"  # the next scorecard while it is written
+REPLACED_DIR = ".replaced"  # the previous scorecard's folders while they are swapped out
 SCORE_KEYS = (EQUITY, *(d.id for d in DIMENSIONS))
 SCORE_TITLES = {EQUITY: "Equity score (overall)"} | {d.id: d.title for d in DIMENSIONS}
 
@@ -73,15 +77,58 @@ def make_environment(catalogue: Catalogue) -> Environment:
 
 
 def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) -> Path:
-    """Write the scorecard site into `out_dir`; returns the path of its index.html."""
+    """Write the scorecard site into `out_dir`; returns the path of its index.html.
+
+    The site is rendered into a hidden folder inside `out_dir` and only then moved into place,
+    so a render that is killed or fails leaves the previous scorecard as it was. A stamp
+    written last names the run shown (`scorecard_run`).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    for sub in ("agency", "site", "page", "issue", "export"):
-        stale = out_dir / sub
-        if stale.is_dir():
-            shutil.rmtree(stale)
-        stale.mkdir()
-    (out_dir / "export" / "agency").mkdir()
-    (out_dir / "assets").mkdir(exist_ok=True)
+    staging = out_dir / STAGING_DIR
+    if staging.exists():
+        shutil.rmtree(staging)  # left by a render that was killed
+    staging.mkdir()
+    try:
+        _render_into(scorecard, catalogue, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # e.g. a full disk: give the space back
+        raise
+    _swap_in(staging, out_dir)
+    stamp = out_dir / STAMP_FILE
+    stamp.with_suffix(".tmp").write_text(dumps_json({"run": scorecard.run.id}), encoding="utf-8")
+    stamp.with_suffix(".tmp").replace(stamp)
+    return out_dir / "index.html"
+
+
+def scorecard_run(out_dir: Path) -> int | None:
+    """The id of the run whose complete scorecard is in `out_dir`; None if there is none."""
+    try:
+        run_id = json.loads((out_dir / STAMP_FILE).read_text(encoding="utf-8")).get("run")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return run_id if isinstance(run_id, int) and (out_dir / "index.html").is_file() else None
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Move each rendered file and folder over the old one (renames on one file system)."""
+    (out_dir / STAMP_FILE).unlink(missing_ok=True)  # the mix during the swap is no run's
+    replaced = out_dir / REPLACED_DIR
+    if replaced.exists():
+        shutil.rmtree(replaced)
+    replaced.mkdir()
+    entries = sorted(staging.iterdir(), key=lambda p: (p.name.startswith("index"), p.name))
+    for entry in entries:
+        target = out_dir / entry.name
+        if target.is_dir() and not target.is_symlink():
+            target.rename(replaced / entry.name)
+        entry.replace(target)
+    shutil.rmtree(replaced)
+    staging.rmdir()
+
+
+def _render_into(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) -> None:
+    for sub in ("agency", "site", "page", "issue", "export", "export/agency", "assets"):
+        (out_dir / sub).mkdir()
     shutil.copy2(STATIC_DIR / "scorecard.css", out_dir / "assets" / "scorecard.css")
 
     env = make_environment(catalogue)
@@ -164,7 +211,6 @@ def render_scorecard(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) 
             issues_csv(agency.issues, agency.pages), encoding="utf-8"
         )
     write_documents_csv(scorecard, export)  # issue 7: reports/documents.py
-    return out_dir / "index.html"
 
 
 def _write_json(path: Path, data: object) -> None:
