@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from massaudit import __version__
+from massaudit import __version__, arguments
 from massaudit.check_config import CheckConfig, CheckConfigError, load_check_config
 from reports.ci_formats import (
     FORMATS,
@@ -173,24 +173,17 @@ def add_check_parser(commands: Any) -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=arguments.concurrency,
         default=min(4, os.cpu_count() or 1),
-        help="pages checked at once (default: min(4, CPUs))",
+        help="pages checked at once, 1 to 32 (default: min(4, CPUs))",
     )
     check.add_argument(
         "--page-timeout",
-        type=float,
+        type=arguments.page_timeout,
         default=30.0,
-        help="seconds to load and audit one page (default 30)",
+        help="seconds to load and audit one page, 1 to 300 (default 30)",
     )
     return check
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -198,7 +191,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     try:
         return run_check(args)
-    except (CheckUsageError, CheckConfigError, CatalogueError) as exc:
+    except (CheckUsageError, CheckConfigError, CatalogueError, arguments.PathProblem) as exc:
         print(f"massaudit check: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrowserNotFound as exc:
@@ -408,8 +401,11 @@ def run_check(args: argparse.Namespace) -> int:
     chosen = selected_rules(args.rules, args.categories, catalogue)
     config = load_check_config(args.config, catalogue.rules) if args.config else CheckConfig()
     baseline = load_baseline(args.baseline) if args.baseline else Counter()
-    if args.page_timeout <= 0:
-        raise CheckUsageError(f"--page-timeout {args.page_timeout}: must be more than 0")
+    for target in reports:
+        if target.path is not None:
+            arguments.output_file("--report", target.path)
+    if args.write_baseline:
+        arguments.output_file("--write-baseline", args.write_baseline)
     urls, files, stdin = resolve_inputs(args.inputs)
     if args.template and not stdin:
         raise CheckUsageError("--template: only used with a fragment on standard input (-)")

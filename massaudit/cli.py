@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -13,7 +15,8 @@ from urllib.parse import urlsplit
 from audits.browser import ANALYTICS_HOSTS, BrowserNotFound, check_chromium
 from audits.collector import AuditSettings
 from crawler.sites import SitesConfig, SitesConfigError, load_sites
-from massaudit import __version__
+from massaudit import __version__, arguments
+from massaudit.arguments import PathProblem
 from massaudit.check import add_check_parser, cmd_check
 from massaudit.documents import finalise_documents, rejudge_documents
 from massaudit.judging import check_disabled_rules, check_settings, judge_site_level
@@ -21,13 +24,14 @@ from massaudit.run import RunError, RunSummary, judge, run_audit
 from reports.export import export_json
 from reports.safe_output import dumps_json
 from reports.scoring import SCORING_VERSION
-from reports.site import render_scorecard
+from reports.site import render_scorecard, scorecard_run
 from reports.traffic import TrafficError, load_traffic
 from reports.views import DEFAULT_REGRESSION_THRESHOLD, build_scorecard
 from rules.catalogue import CatalogueError, load_catalogue
 from store.db import Store, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
+DEBUG_HINT = "run again with --debug (or MASSAUDIT_DEBUG=1) to see the traceback"
 
 
 class UsageError(Exception):
@@ -42,6 +46,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="massaudit", description=__doc__)
     parser.add_argument("--version", action="version", version=f"massaudit {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="crawl and audit the sites of a sites file")
@@ -68,12 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="serve the bundled demo site and audit it")
     demo.add_argument("--sites", default="sites.toml", help="sites file with the demo = true sites")
     demo.add_argument("--out", default="out/demo", help="folder for the scorecard and database")
-    demo.add_argument("--port", type=int, default=0, help="port for the demo site (0: any free)")
+    demo.add_argument(
+        "--port",
+        type=arguments.port_number,
+        default=0,
+        help="port for the demo site (0: any free)",
+    )
     _add_audit_options(demo)
     _add_report_options(demo)
 
     serve = commands.add_parser("serve-demo", help="serve the demo site until interrupted")
-    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    serve.add_argument(
+        "--port",
+        type=arguments.port_number,
+        default=8765,
+        help="port on 127.0.0.1, 0 to 65535 (default 8765)",
+    )
 
     rejudge = commands.add_parser("rejudge", help="judge and score a stored run again")
     rejudge.add_argument("--db", required=True)
@@ -98,18 +113,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a sites file and exit")
     validate.add_argument("--sites", default="sites.toml")
+    for command in commands.choices.values():
+        # SUPPRESS: a command's default must not undo `massaudit --debug COMMAND`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return parser
+
+
+_DEBUG_HELP = "show the traceback of an unexpected error (also MASSAUDIT_DEBUG=1)"
 
 
 def _add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=arguments.concurrency,
         default=default_concurrency(),
-        help="pages rendered at once (default: one per core, 2 to 8)",
+        help="pages rendered at once, 1 to 32 (default: one per core, 2 to 8)",
     )
     parser.add_argument(
-        "--page-timeout", type=float, default=30.0, help="seconds to load one page (default 30)"
+        "--page-timeout",
+        type=arguments.page_timeout,
+        default=30.0,
+        help="seconds to load one page, 1 to 300 (default 30)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument(
@@ -138,7 +162,7 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--regression-threshold",
-        type=_non_negative_float,
+        type=arguments.bounded_float(0, 100),
         default=DEFAULT_REGRESSION_THRESHOLD,
         metavar="POINTS",
         help="show a regression banner when a score drops by more than this many points "
@@ -156,16 +180,6 @@ def _traffic(args: argparse.Namespace) -> dict[str, int] | None:
         raise UsageError(str(exc)) from None
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value:g}")
-    return value
-
-
 def _scorecard(store: Store, run: Any, catalogue: Any, args: argparse.Namespace) -> Any:
     """The scorecard of a run with the report options of the command line."""
     return build_scorecard(
@@ -177,15 +191,9 @@ def _scorecard(store: Store, run: Any, catalogue: Any, args: argparse.Namespace)
     )
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False) or os.environ.get("MASSAUDIT_DEBUG") == "1"
     handlers = {
         "run": cmd_run,
         "demo": cmd_demo,
@@ -197,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         "check": cmd_check,
     }
     try:
+        check_paths(args)
         return handlers[args.command](args)
-    except (SitesConfigError, UsageError, StoreError, CatalogueError) as exc:
+    except (SitesConfigError, UsageError, StoreError, CatalogueError, PathProblem) as exc:
         print(f"massaudit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrowserNotFound as exc:
@@ -207,6 +216,54 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("massaudit: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # never a traceback for the operator unless asked for
+        if debug:
+            traceback.print_exc()
+        print(f"massaudit: {fault_line(args.command, exc)}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+
+_OS_FAULTS = {
+    errno.ENOSPC: ("disk full", "free some space or write to another disk"),
+    errno.EDQUOT: ("disk quota exceeded", "free some space or write to another disk"),
+    errno.EROFS: ("read-only file system", "choose a writable place"),
+    errno.EACCES: ("permission denied", "choose a place this user may write"),
+    errno.EPERM: ("operation not permitted", "choose a place this user may write"),
+}
+
+
+def fault_line(command: str, exc: BaseException) -> str:
+    """`<what failed>: <short reason>; <hint>`, one line, for an error nothing else handled."""
+    if isinstance(exc, OSError):
+        where = f"{command}: cannot write {exc.filename}" if exc.filename else f"{command}"
+        if exc.errno in _OS_FAULTS:
+            reason, hint = _OS_FAULTS[exc.errno]
+            return f"{where}: {reason}; {hint}"
+        return f"{where}: {exc.strerror or _first_line(exc)}; {DEBUG_HINT}"
+    return f"{command} failed: {type(exc).__name__}: {_first_line(exc)}; {DEBUG_HINT}"
+
+
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    first = lines[0] if lines else "no details"
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """Every path argument of the command, checked before any work starts (PathProblem)."""
+    command = args.command
+    if command == "run":
+        arguments.database("--db", args.db)
+    elif command in ("rejudge", "report", "export"):
+        arguments.database("--db", args.db, must_exist=True)
+    if getattr(args, "out", None) and command != "serve-demo":
+        arguments.output_dir("--out", args.out)
+    if getattr(args, "log", None):
+        arguments.output_file("--log", args.log)
+    if getattr(args, "traffic", None):
+        arguments.input_file("--traffic", args.traffic)
+    if command == "export" and args.output:
+        arguments.output_file("--output", args.output)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -217,19 +274,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    sites = None
+    out = Path(args.out)
     if args.resume is None:
         sites = load_sites(args.sites).select(args.site_ids)
         check_disabled_rules(sites, load_catalogue())
-    check_chromium()
+        check_chromium()
+        return _audit_and_report(sites, Store(args.db), out, args)
     store = Store(args.db)
-    if args.resume is not None:
-        store.mark_abandoned_runs()
-        run_id = args.resume if args.resume > 0 else store.latest_incomplete_run_id()
-        if run_id is None:
-            raise UsageError(f"--resume: no incomplete run in {args.db}")
-        return _audit_and_report(None, store, Path(args.out), args, resume_run=run_id)
-    return _audit_and_report(sites, store, Path(args.out), args)
+    store.mark_abandoned_runs()
+    run = _run_to_resume(store, args)
+    if run.status == "complete":
+        if scorecard_run(out) == run.id:
+            raise UsageError(
+                f"--resume: run {run.id} is complete and {out} shows its scorecard; "
+                "nothing to resume"
+            )
+        return _render_missing_scorecard(store, run, out, args)
+    check_chromium()
+    return _audit_and_report(None, store, out, args, resume_run=run.id)
+
+
+def _run_to_resume(store: Store, args: argparse.Namespace) -> Any:
+    """`--resume RUN`'s run; without RUN the newest incomplete run, else the newest run."""
+    if args.resume > 0:
+        run = store.get_run(args.resume)
+        if run is None:
+            raise UsageError(f"--resume {args.resume}: no run {args.resume} in {args.db}")
+        return run
+    run_id = store.latest_incomplete_run_id()
+    if run_id is not None:
+        return store.get_run(run_id)
+    runs = store.runs()
+    if not runs or runs[-1].status != "complete":
+        newest = f" (the newest, run {runs[-1].id}, is {runs[-1].status})" if runs else ""
+        raise UsageError(f"--resume: no incomplete run in {args.db}{newest}")
+    return runs[-1]
+
+
+def _render_missing_scorecard(store: Store, run: Any, out: Path, args: argparse.Namespace) -> int:
+    """A complete run whose scorecard never reached `out` (e.g. killed while rendering)."""
+    catalogue = load_catalogue()
+    index = render_scorecard(_scorecard(store, run, catalogue, args), catalogue, out)
+    print(f"Run {run.id} is complete; its scorecard was not in {out} and is written now.")
+    print(f"Scorecard: {index}")
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -322,6 +410,8 @@ def _print_summary(summary: RunSummary, run: Any) -> None:
         f"{summary.findings.get('fail', 0)} failures and "
         f"{summary.findings.get('needs-review', 0)} items to review on the pages audited now"
     )
+    if summary.status != "complete" and run.error:
+        print(f"  stopped: {run.error}")
     for reason, count in sorted(skipped.items(), key=lambda item: -item[1]):
         print(f"  skipped, {reason}: {count}")
     for site in (run.config or {}).get("sites", []):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -45,6 +46,10 @@ from store.db import PageJudgement, RunVersions, Store
 
 class RunError(RuntimeError):
     """A run that cannot start (e.g. nothing to resume); one line for the operator."""
+
+
+class LogWriteError(RuntimeError):
+    """The run log cannot be written (e.g. a full disk): the run stops, incomplete."""
 
 
 @dataclass
@@ -146,6 +151,8 @@ def run_audit(
     log = RunLog(log_path)
     log.event("run started", run=run_id, resumed=resume is not None, full=full)
     try:
+        if log.failure:
+            raise LogWriteError(log.failure)
         run_on_reactor(
             lambda: _crawl_and_audit(
                 sites, store, catalogue, audit_settings, summary, progress, resume, previous, log
@@ -157,6 +164,9 @@ def run_audit(
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler's time limit
         summary.status = "incomplete"
         error = "interrupted"
+    except LogWriteError as exc:  # stopped on purpose; --resume continues with another --log
+        summary.status = "incomplete"
+        error = str(exc)
     except BaseException as exc:
         summary.status = "failed" if summary.pages_audited == 0 else "incomplete"
         error = f"{type(exc).__name__}: {exc}"
@@ -172,24 +182,49 @@ def run_audit(
 
 
 class RunLog:
-    """A structured log of one run: one JSON object per line."""
+    """A structured log of one run: one JSON object per line.
+
+    A write that fails (a full disk, a file gone read-only) never raises into the crawl, where
+    Scrapy would swallow it and stop following links: the first failure is kept in `failure`
+    and `on_failure` is called with a LogWriteError, which stops the run as incomplete.
+    """
 
     def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.failure: str | None = None
+        self.on_failure: Callable[[BaseException], None] | None = None
         self._file: TextIO | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("a", encoding="utf-8")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = path.open("a", encoding="utf-8")
+            except OSError as exc:
+                self._failed(exc)
 
     def event(self, event: str, **fields: Any) -> None:
         if self._file is None:
             return
         record = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event}
-        self._file.write(json.dumps(record | fields, default=str) + "\n")
-        self._file.flush()
+        try:
+            self._file.write(json.dumps(record | fields, default=str) + "\n")
+            self._file.flush()
+        except (OSError, ValueError) as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        if self.failure is not None:
+            return
+        reason = getattr(exc, "strerror", None) or str(exc)
+        self.failure = f"cannot write the run log {self.path}: {reason}; the run stopped"
+        self.close()
+        if self.on_failure is not None:
+            self.on_failure(LogWriteError(self.failure))
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
+        file, self._file = self._file, None
+        if file is not None:
+            with contextlib.suppress(OSError):  # a failed flush is in `failure` already
+                file.close()
 
 
 def axe_only(sites: SitesConfig, catalogue: Catalogue) -> SitesConfig:
@@ -396,6 +431,7 @@ async def _crawl_and_audit(
             fatal.append(exc)
             crawler.stop()
 
+        log.on_failure = stop
         hooks = AuditHooks(store, auditor, catalogue, summary, previous, progress, log, stop)
         hooks.checks = check_settings(sites.to_dict())
         logging.getLogger("scrapy").setLevel(logging.WARNING)
