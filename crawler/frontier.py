@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.scope import SiteScope
+from crawler.scope import ScopeOwners, SiteScope
 from crawler.sites import Site, host_key
 from crawler.urls import document_type, is_non_html, normalise_url, trap_pattern
 
@@ -21,6 +21,7 @@ QUEUED = "queued"  # not final: waiting to be fetched (what --resume picks up)
 # to scorecard readers (a test keeps the two lists the same).
 SKIP_REASONS = (
     "out_of_scope",
+    "other_site",
     "robots_txt",
     "page_cap",
     "depth_cap",
@@ -47,9 +48,11 @@ class Decision:
 
 
 class SiteFrontier:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, owners: ScopeOwners | None = None) -> None:
         self.site = site
         self.scope = SiteScope.of(site)
+        # The run's sites, when several may contain one URL: it is crawled by one of them only.
+        self.owners = owners
         self.seen: set[str] = set()
         self.queued = 0
         self.per_pattern: Counter[str] = Counter()
@@ -79,6 +82,9 @@ class SiteFrontier:
             return Decision(url, on_site, "document", kind, document=kind)
         if not self.scope.contains(url):
             return Decision(url, False, "out_of_scope")
+        owner = self.owners.owner(url) if self.owners is not None else self.site.id
+        if owner != self.site.id:
+            return Decision(url, False, "other_site", f"audited under site {owner}")
         if is_non_html(url):
             return Decision(url, False, "not_html", "by file extension")
         if depth > self.site.max_depth:

@@ -21,6 +21,8 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     content_hash: str = ""
+    # States of the URLs first seen on this page, stored in the same transaction as the page.
+    discovered: tuple[UrlOutcome, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class FetchedDocument:
     last_modified: str | None = None
     sha256: str = ""
     referrer: str | None = None
+    # The document's final URL state, stored with its findings (queued until then).
+    outcome: UrlOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -83,4 +87,5 @@ class ResumeState:
 
     # site -> url -> state ("skipped:<reason>" for skipped URLs)
     seen: dict[str, dict[str, str]] = field(default_factory=dict)
-    queued: list[tuple[str, str, int, str | None]] = field(default_factory=list)
+    # (site, url, depth, referrer, document kind or None)
+    queued: list[tuple[str, str, int, str | None, str | None]] = field(default_factory=list)

@@ -37,3 +37,38 @@ class SiteScope:
         if self.include and not any(p.search(path) for p in self.include):
             return False
         return not any(p.search(path) for p in self.exclude)
+
+
+class ScopeOwners:
+    """The one site each URL belongs to when the scopes of several sites contain it.
+
+    The most specific scope wins: a site whose `include` patterns match the URL beats a site
+    that takes its whole host; between equals, the site listed first in sites.toml wins. The
+    other sites record the URL as skipped, reason `other_site`.
+    """
+
+    def __init__(self, sites: tuple[Site, ...] | list[Site]) -> None:
+        self._by_host: dict[str, list[SiteScope]] = {}
+        for site in sites:
+            scope = SiteScope.of(site)
+            for host in site.allowed_hosts:
+                self._by_host.setdefault(host, []).append(scope)
+
+    def owner(self, url: str) -> str | None:
+        """The id of the site `url` belongs to; None when no site's scope contains it."""
+        try:
+            host = host_key(url)
+        except ValueError:
+            return None
+        containing = [s for s in self._by_host.get(host, ()) if s.contains(url)]
+        specific = [s for s in containing if s.include]
+        chosen = specific or containing
+        return chosen[0].site.id if chosen else None
+
+    def shared_hosts(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(host, ids of the sites that crawl it), for hosts more than one site crawls."""
+        return [
+            (host, tuple(scope.site.id for scope in scopes))
+            for host, scopes in sorted(self._by_host.items())
+            if len(scopes) > 1
+        ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ from crawler.items import (
     UrlOutcome,
 )
 from crawler.middlewares import OutOfScopeRedirect
+from crawler.scope import ScopeOwners
 from crawler.sites import SitesConfig, host_key
 from crawler.urls import document_type
 
@@ -55,9 +56,13 @@ FETCHED_REASONS = {
 class CrawlHooks(Protocol):
     """What the spider needs from the rest of the pipeline (the audit stage and the store)."""
 
+    # `page.discovered` (and what `discover` returns) are the states of the URLs first seen on
+    # the page: the hooks store them in the same transaction as the page itself.
     async def audit(self, page: FetchedPage) -> None: ...
 
-    async def reuse(self, page: ReusedPage) -> list[str]: ...
+    async def reuse(
+        self, page: ReusedPage, discover: Callable[[list[str]], list[UrlOutcome]]
+    ) -> list[str]: ...
 
     def record(self, outcomes: list[UrlOutcome]) -> None: ...
 
@@ -84,18 +89,23 @@ class SiteSpider(scrapy.Spider):
         self.sites = sites
         self.hooks = hooks
         self.incremental = incremental
-        self.frontiers = {site.id: SiteFrontier(site) for site in sites.sites}
+        owners = ScopeOwners(sites.sites)
+        self.frontiers = {site.id: SiteFrontier(site, owners) for site in sites.sites}
         self.handed: dict[str, set[str]] = {site.id: set() for site in sites.sites}
         self.resume_state = resume or ResumeState()
         self.links = LinkExtractor(unique=True, deny_extensions=[], tags=("a", "area"))
         self.link_checks: Counter[str] = Counter()
+        queued_documents = {(q[0], q[1]) for q in self.resume_state.queued if q[4]}
         for site_id, urls in self.resume_state.seen.items():
             frontier = self.frontiers.get(site_id)
             if frontier is None:
                 continue
             for url, state in urls.items():
                 fetched = state.removeprefix("skipped:") in FETCHED_REASONS
-                frontier.resume(url, queued=fetched or state in (QUEUED, AUDITED, UNCHANGED))
+                page = (site_id, url) not in queued_documents
+                frontier.resume(
+                    url, queued=page and (fetched or state in (QUEUED, AUDITED, UNCHANGED))
+                )
                 if state in (AUDITED, UNCHANGED):
                     self.handed[site_id].add(url)
 
@@ -110,8 +120,12 @@ class SiteSpider(scrapy.Spider):
     # Start: resumed URLs, start URLs, sitemaps.
 
     async def start(self) -> AsyncIterator[Any]:
-        for site_id, url, depth, referrer in self.resume_state.queued:
-            if site_id in self.frontiers:
+        for site_id, url, depth, referrer, document in self.resume_state.queued:
+            if site_id not in self.frontiers:
+                continue
+            if document:  # found before the run stopped, not checked yet
+                yield self._document_request(site_id, url, depth, referrer)
+            else:
                 yield self._page_request(site_id, url, depth, referrer)
         for site in self.sites.sites:
             for request in self._discover(site.id, site.start_urls, depth=0, referrer=None):
@@ -193,6 +207,15 @@ class SiteSpider(scrapy.Spider):
     def _discover(
         self, site_id: str, urls: Any, depth: int, referrer: str | None
     ) -> list[scrapy.Request]:
+        requests, outcomes = self._decide(site_id, urls, depth, referrer)
+        if outcomes:
+            self.hooks.record(outcomes)
+        return requests
+
+    def _decide(
+        self, site_id: str, urls: Any, depth: int, referrer: str | None
+    ) -> tuple[list[scrapy.Request], list[UrlOutcome]]:
+        """Requests for the URLs among `urls` this run has not seen, and the state of each."""
         frontier = self.frontiers[site_id]
         requests, outcomes = [], []
         for raw in urls:
@@ -200,12 +223,14 @@ class SiteSpider(scrapy.Spider):
             if decision is None:
                 continue
             if decision.document is not None:
+                # A document on the site stays queued until it is checked, so a run resumed
+                # after a crash checks it then.
                 outcomes.append(
                     UrlOutcome(
                         site_id,
                         decision.url,
-                        SKIPPED,
-                        "document",
+                        QUEUED if decision.fetch else SKIPPED,
+                        None if decision.fetch else "document",
                         decision.detail,
                         depth=depth,
                         referrer=referrer,
@@ -235,9 +260,7 @@ class SiteSpider(scrapy.Spider):
                     requests.append(
                         self._link_check_request(site_id, decision.url, depth, referrer)
                     )
-        if outcomes:
-            self.hooks.record(outcomes)
-        return requests
+        return requests, outcomes
 
     def _link_check_allowed(self, site_id: str) -> bool:
         site = self.frontiers[site_id].site
@@ -360,27 +383,26 @@ class SiteSpider(scrapy.Spider):
         length = response.headers.get(b"Content-Length")
         kind = document_type(url, content_type)
         fetched = response.request.method == "GET"
-        size = int(length) if length and length.isdigit() else None
+        # A declared size is only a claim: at most 18 digits, so it fits a 64-bit column.
+        size = int(length) if length and length.isdigit() and len(length) <= 18 else None
         if fetched:
             size = len(response.body)
-        self.hooks.record(
-            [
-                UrlOutcome(
-                    meta["site_id"],
-                    url,
-                    SKIPPED,
-                    "document",
-                    kind or "",
-                    status=response.status,
-                    depth=meta["depth"],
-                    referrer=meta["referrer"],
-                    document=kind,
-                    content_type=content_type,
-                    size=size,
-                )
-            ]
+        outcome = UrlOutcome(
+            meta["site_id"],
+            url,
+            SKIPPED,
+            "document",
+            kind or "",
+            status=response.status,
+            depth=meta["depth"],
+            referrer=meta["referrer"],
+            document=kind,
+            content_type=content_type,
+            size=size,
         )
-        if fetched and kind in ANALYSED_DOCUMENTS and response.body:
+        if not (fetched and kind in ANALYSED_DOCUMENTS and response.body):
+            self.hooks.record([outcome])
+        else:  # the final state is stored with the document's findings
             site = self.frontiers[meta["site_id"]].site
             await self.hooks.document(
                 FetchedDocument(
@@ -393,6 +415,7 @@ class SiteSpider(scrapy.Spider):
                     last_modified=_header(response, b"Last-Modified"),
                     sha256=hashlib.sha256(response.body).hexdigest(),
                     referrer=meta["referrer"],
+                    outcome=outcome,
                 )
             )
 
@@ -449,7 +472,7 @@ class SiteSpider(scrapy.Spider):
             return
         previous = self.hooks.previous(site_id, url) if self.incremental else None
         if response.status == 304 and previous is not None:
-            links = await self._reuse(site_id, url, depth, previous, "not modified (304)")
+            requests = await self._reuse(site_id, url, depth, previous, "not modified (304)")
         else:
             if not isinstance(response, HtmlResponse):
                 content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
@@ -478,10 +501,13 @@ class SiteSpider(scrapy.Spider):
             content_hash = hashlib.sha256(response.body).hexdigest()
             links = [link.url for link in self.links.extract_links(response)]
             if previous is not None and previous.content_hash == content_hash:
-                await self._reuse(site_id, url, depth, previous, "same content hash")
+                requests = await self._reuse(
+                    site_id, url, depth, previous, "same content hash", links
+                )
             else:
                 self.handed[site_id].add(url)
                 self.handed[site_id].add(final)
+                requests, discovered = self._decide(site_id, links, depth + 1, url)
                 await self.hooks.audit(
                     FetchedPage(
                         site_id=site_id,
@@ -496,17 +522,36 @@ class SiteSpider(scrapy.Spider):
                         etag=_header(response, b"ETag"),
                         last_modified=_header(response, b"Last-Modified"),
                         content_hash=content_hash,
+                        discovered=tuple(discovered),
                     )
                 )
-        for request in self._discover(site_id, links, depth + 1, url):
+        for request in requests:
             yield request
 
     async def _reuse(
-        self, site_id: str, url: str, depth: int, previous: PreviousPage, how: str
-    ) -> list[str]:
+        self,
+        site_id: str,
+        url: str,
+        depth: int,
+        previous: PreviousPage,
+        how: str,
+        links: list[str] | None = None,
+    ) -> list[scrapy.Request]:
+        """Carry the page over; its links (`links`, else those stored with `previous`) are
+        decided on while the page is stored. Returns the requests for the new ones."""
         self.handed[site_id].add(url)
         site = self.frontiers[site_id].site
-        return await self.hooks.reuse(ReusedPage(site_id, site.agency, url, depth, previous, how))
+        decided: list[tuple[list[scrapy.Request], list[UrlOutcome]]] = []
+
+        def discover(stored_links: list[str]) -> list[UrlOutcome]:
+            if not decided:  # once, even when the store tries the write again
+                found = stored_links if links is None else links
+                decided.append(self._decide(site_id, found, depth + 1, url))
+            return decided[0][1]
+
+        page = ReusedPage(site_id, site.agency, url, depth, previous, how)
+        await self.hooks.reuse(page, discover)
+        return decided[0][0] if decided else []
 
     def page_failed(self, failure: Failure) -> None:
         request = failure.request

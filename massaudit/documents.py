@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from dataclasses import asdict
 from typing import Any
 
 from audits.documents import document_facts
@@ -61,6 +62,7 @@ async def check_document(
         rule_outcomes=outcomes,
         findings=findings,
         linked_from=[document.referrer] if document.referrer else [],
+        url_state=asdict(document.outcome) if document.outcome is not None else None,
     )
     return row_id, previous is not None, sum(f.outcome == "fail" for f in findings)
 

@@ -19,6 +19,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 
 from audits.axe import AXE_VERSION
 from audits.collector import Auditor, AuditSettings
+from audits.scope_guard import REDIRECT_OUT_OF_SCOPE, OutOfScopeNavigation
 from crawler.frontier import AUDITED, SKIPPED, UNCHANGED
 from crawler.items import (
     FetchedDocument,
@@ -41,7 +42,7 @@ from rules.checks.settings import CheckSettings
 from rules.judge import judge_page
 from rules.model import PageArtifacts
 from rules.outcomes import rule_outcomes
-from store.db import PageJudgement, RunVersions, Store
+from store.db import PageJudgement, RunVersions, Store, StoreError
 
 
 class RunError(RuntimeError):
@@ -160,7 +161,11 @@ def run_audit(
         )
         summary.findings.update(judge_site_level(store, run_id, catalogue))
         finalise_documents(store, run_id, sites)
-        summary.status = "complete"
+        # Never "complete" with work left: a URL still queued was lost somewhere.
+        left = store.state_counts(run_id).get("queued", 0)
+        summary.status = "incomplete" if left else "complete"
+        if left:
+            error = f"{left} URLs still queued when the crawl ended; --resume continues the run"
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler's time limit
         summary.status = "incomplete"
         error = "interrupted"
@@ -168,7 +173,9 @@ def run_audit(
         summary.status = "incomplete"
         error = str(exc)
     except BaseException as exc:
-        summary.status = "failed" if summary.pages_audited == 0 else "incomplete"
+        # A store that gave up leaves a resumable run: whatever it had stored is kept.
+        first_try = summary.pages_audited == 0 and not isinstance(exc, StoreError)
+        summary.status = "failed" if first_try else "incomplete"
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
@@ -259,12 +266,14 @@ class AuditHooks:
         self.log = log
         self.stop = stop
         self.failed = False
+        self.write_error: BaseException | None = None
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="massaudit-store")
         # Pages between the browser and the store: as many in the browser as it audits at once,
         # and as many again waiting to be judged and stored; no more artifacts pile up in memory.
         self._pages_in_flight = asyncio.Semaphore(2 * auditor.settings.concurrency)
         # site id -> settings of our checks, from the run's config (set by _crawl_and_audit)
         self.checks: dict[str, CheckSettings] = {}
+        self.allowed_hosts: dict[str, tuple[str, ...]] = {}  # site id -> where its browser may go
         self.reuse_documents = bool(previous)  # no earlier run to reuse from, or --full
 
     async def document(self, document: FetchedDocument) -> None:
@@ -303,7 +312,8 @@ class AuditHooks:
             return
         try:
             async with self._pages_in_flight:
-                artifacts = await self.auditor.audit(page.url)
+                hosts = self.allowed_hosts.get(page.site_id)
+                artifacts = await self.auditor.audit(page.url, allowed_hosts=hosts)
                 # Judging and storing run on one worker thread, off the event loop that drives
                 # the browser, and in order (one writer for SQLite).
                 judgement, state = await asyncio.get_running_loop().run_in_executor(
@@ -319,6 +329,7 @@ class AuditHooks:
             summary.skipped[state["reason"]] += 1
         else:
             summary.pages_audited += 1
+        self._count(page.discovered)
         summary.per_site[page.site_id] += 1
         for finding in judgement.findings:
             summary.findings[finding.outcome] += 1
@@ -340,11 +351,20 @@ class AuditHooks:
 
         def done(future: Future) -> None:
             exc = future.exception()
+            if exc is not None and self.write_error is None:
+                self.write_error = exc
             if exc is not None and not self.failed:
                 self.failed = True
                 loop.call_soon_threadsafe(self.stop, exc)
 
         self.writer.submit(write, *args).add_done_callback(done)
+
+    def close_writer(self) -> None:
+        """Wait for the queued store writes; one that failed fails the run, even when it failed
+        after the crawl had ended (nothing is left to stop then)."""
+        self.writer.shutdown(wait=True)
+        if self.write_error is not None:
+            raise self.write_error
 
     def _judge_and_store(
         self, page: FetchedPage, artifacts: PageArtifacts
@@ -363,16 +383,37 @@ class AuditHooks:
             last_modified=page.last_modified,
             content_hash=page.content_hash,
             url_state=state,
+            discovered=[asdict(o) for o in page.discovered],
         )
         return judgement, state
 
-    async def reuse(self, page: ReusedPage) -> list[str]:
+    async def reuse(
+        self, page: ReusedPage, discover: Callable[[list[str]], list[UrlOutcome]]
+    ) -> list[str]:
+        if self.failed:
+            return []
         state = asdict(
             UrlOutcome(page.site_id, page.url, UNCHANGED, None, page.how, depth=page.depth)
         )
-        links = self.store.reuse_page(
-            self.summary.run_id, page.previous.page_id, depth=page.depth, url_state=state
-        )
+        discovered: list[UrlOutcome] = []
+
+        def states_of_links(links: list[str]) -> list[dict[str, Any]]:
+            discovered[:] = discover(links)
+            return [asdict(o) for o in discovered]
+
+        try:
+            links = self.store.reuse_page(
+                self.summary.run_id,
+                page.previous.page_id,
+                depth=page.depth,
+                url_state=state,
+                discover=states_of_links,
+            )
+        except Exception as exc:  # the store is gone: stop, lose nothing silently
+            self.failed = True
+            self.stop(exc)
+            return []
+        self._count(discovered)
         self.summary.pages_reused += 1
         self.summary.per_site[page.site_id] += 1
         self.log.event("page unchanged", site=page.site_id, url=page.url, how=page.how)
@@ -384,6 +425,9 @@ class AuditHooks:
         self._write_later(
             self.store.record_url_states, self.summary.run_id, [asdict(o) for o in outcomes]
         )
+        self._count(outcomes)
+
+    def _count(self, outcomes: list[UrlOutcome] | tuple[UrlOutcome, ...]) -> None:
         for outcome in outcomes:
             if outcome.state == SKIPPED:
                 self.summary.skipped[outcome.reason or "unknown"] += 1
@@ -395,7 +439,7 @@ class AuditHooks:
                     detail=outcome.detail,
                     status=outcome.status,
                 )
-            else:
+            elif outcome.document is None:
                 self.summary.discovered += 1
 
 
@@ -403,6 +447,8 @@ def _page_state(site_id: str, url: str, depth: int, artifacts: PageArtifacts) ->
     if artifacts.error is None:
         return asdict(UrlOutcome(site_id, url, AUDITED, status=artifacts.status, depth=depth))
     reason = "timeout" if "Timeout" in artifacts.error else "browser_error"
+    if artifacts.error.startswith(OutOfScopeNavigation.__name__):
+        reason = REDIRECT_OUT_OF_SCOPE
     return asdict(
         UrlOutcome(site_id, url, SKIPPED, reason, artifacts.error, artifacts.status, depth)
     )
@@ -434,6 +480,7 @@ async def _crawl_and_audit(
         log.on_failure = stop
         hooks = AuditHooks(store, auditor, catalogue, summary, previous, progress, log, stop)
         hooks.checks = check_settings(sites.to_dict())
+        hooks.allowed_hosts = {site.id: site.allowed_hosts for site in sites.sites}
         logging.getLogger("scrapy").setLevel(logging.WARNING)
         await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
         if fatal:
@@ -441,4 +488,4 @@ async def _crawl_and_audit(
     finally:
         await auditor.close()
         if hooks is not None:
-            hooks.writer.shutdown(wait=True)
+            hooks.close_writer()

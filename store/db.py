@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
+import signal
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import create_engine, delete, event, func, insert, literal, select, update
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy import create_engine, delete, event, func, insert, literal, select, text, update
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, aliased, defer, sessionmaker
 
 from rules.model import Finding, PageArtifacts
@@ -29,6 +38,27 @@ from store.schema import (
     RunRow,
     UrlStateRow,
 )
+
+# Waits between the five tries of a store operation that failed for a reason that may pass (a
+# database restarting, a dropped connection, an SQLite lock held past the busy timeout).
+RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0)
+# For tests only: "kill-after-page-commit:N" kills this process (SIGKILL) right after the Nth page
+# of this process is committed, to prove that a run resumed from there loses nothing.
+FAULT_ENV = "MASSAUDIT_FAULT"
+# pg_advisory_xact_lock key held while a PostgreSQL database's schema is created or upgraded.
+SCHEMA_LOCK_KEY = 0x6D617373  # "mass"
+# PostgreSQL error classes that no retry mends: authentication, unknown database.
+_PERMANENT_SQLSTATES = ("28", "3D")
+# ALTERs from store schema 3 to 4 (PostgreSQL only: SQLite does not enforce lengths or sizes).
+_UPGRADE_3_TO_4 = (
+    "ALTER TABLE url_states ALTER COLUMN size TYPE BIGINT",
+    "ALTER TABLE documents ALTER COLUMN size TYPE BIGINT",
+    "ALTER TABLE pages ALTER COLUMN last_modified TYPE TEXT",
+    "ALTER TABLE documents ALTER COLUMN last_modified TYPE TEXT",
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
@@ -72,9 +102,29 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """The first line of an error text, at most `limit` characters: what runs.error keeps."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def _retried(method: Callable[P, T]) -> Callable[P, T]:
+    """Run a store method again, after a wait, when it failed for a reason that may pass."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        store: Store = args[0]  # type: ignore[assignment]
+        what = method.__name__.replace("_", " ")
+        return store._attempt(lambda: method(*args, **kwargs), what)
+
+    return wrapper
+
+
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
         self.url = database_url(url)
+        self.retry_delays = retry_delays
         try:
             parsed = make_url(self.url)
         except ArgumentError:
@@ -82,43 +132,100 @@ class Store:
                 f"--db {url!r} is not a database URL; use e.g. sqlite:///out/massaudit.sqlite "
                 "or postgresql+psycopg://user@127.0.0.1/massaudit"
             ) from None
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.engine: Engine = create_engine(self.url, future=True)
-        except Exception as exc:  # a missing driver or a malformed URL
-            raise StoreError(f"--db {url!r}: cannot use this database ({exc})") from None
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        for attempt in range(3):
-            try:
-                Base.metadata.create_all(self.engine)
-                break
-            except OperationalError as exc:
-                first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-                # Another process (a second massaudit, a reader) created the same table at the
-                # same moment: create_all checks again and finds it.
-                if "already exists" in first and attempt < 2:
-                    continue
+        self.backend = parsed.get_backend_name()
+        if self.backend == "sqlite":
+            if parsed.database in (None, "", ":memory:") or "mode=memory" in self.url:
                 raise StoreError(
-                    f"--db {_redact(self.engine)}: cannot open the database: {first}"
-                ) from None
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        try:
-            self._check_schema_version(url)
-        except IntegrityError:  # another process wrote the version row first: read it again
-            self._check_schema_version(url)
-
-    def _check_schema_version(self, url: str) -> None:
-        with self.session() as s, s.begin():
-            row = s.get(MetaRow, "schema_version")
-            if row is None:
-                s.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif row.value != str(SCHEMA_VERSION):
-                raise StoreError(
-                    f"--db {url}: the database has store schema {row.value}, this massaudit "
-                    f"needs {SCHEMA_VERSION}; use a new database file or URL"
+                    f"--db {url!r} is an in-memory database: nothing would be kept once "
+                    "massaudit exits; use a file, e.g. --db out/massaudit.sqlite"
                 )
+            database = Path(parsed.database)
+            if database.is_dir():
+                raise StoreError(f"--db {url!r} is a folder; name a database file inside it")
+            try:
+                database.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"--db {url!r}: cannot create its folder ({exc.strerror})"
+                ) from None
+        try:
+            self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
+        except Exception as exc:  # a missing driver or a malformed URL
+            raise StoreError(f"--db {url!r}: cannot use this database ({one_line(exc)})") from None
+        if self.backend == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._kill_after_page_commits = _fault_count("kill-after-page-commit")
+        self._page_commits = 0
+        self._attempt(lambda: self._prepare_schema(url), "open")
+
+    def _prepare_schema(self, url: str) -> None:
+        try:
+            self._create_schema(url)
+        except IntegrityError:  # another SQLite process wrote the version row first: read it
+            self._create_schema(url)
+
+    def _create_schema(self, url: str) -> None:
+        """Create the tables and check (or upgrade) the schema version, in one transaction that
+        holds an advisory lock on PostgreSQL: two first runs at once cannot both create them."""
+        with self.engine.begin() as conn:
+            if self.backend == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            Base.metadata.create_all(conn)
+            self._check_schema_version(conn, url)
+
+    def _check_schema_version(self, conn: Connection, url: str) -> None:
+        version = conn.scalar(select(MetaRow.value).where(MetaRow.key == "schema_version"))
+        if version is None:
+            conn.execute(insert(MetaRow).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif version == "3":
+            if self.backend == "postgresql":
+                for statement in _UPGRADE_3_TO_4:
+                    conn.execute(text(statement))
+            conn.execute(
+                update(MetaRow)
+                .where(MetaRow.key == "schema_version")
+                .values(value=str(SCHEMA_VERSION))
+            )
+        elif version != str(SCHEMA_VERSION):
+            raise StoreError(
+                f"--db {url}: the database has store schema {version}, this massaudit "
+                f"needs {SCHEMA_VERSION}; use a new database file or URL"
+            )
+
+    def _attempt(self, operation: Callable[[], T], what: str) -> T:
+        """`operation`, tried again after each of `retry_delays` while its failure may pass;
+        any database failure that remains is a one-line StoreError."""
+        delays = iter(self.retry_delays)
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return operation()
+            except StoreError:
+                raise
+            except SQLAlchemyError as exc:
+                delay = next(delays, None) if self._transient(exc) else None
+                if delay is None:
+                    after = f" after {tries} tries" if tries > 1 else ""
+                    raise StoreError(
+                        f"--db {_redact(self.engine)}: {what} failed{after}: {_reason(exc)}"
+                    ) from None
+                time.sleep(delay)
+
+    def _transient(self, exc: SQLAlchemyError) -> bool:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        if not isinstance(exc, OperationalError):
+            return False
+        if self.backend == "sqlite":
+            message = str(exc.orig).lower()
+            return any(
+                word in message
+                for word in ("locked", "busy", "disk is full", "disk i/o", "already exists")
+            )
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        return not sqlstate.startswith(_PERMANENT_SQLSTATES)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -128,6 +235,7 @@ class Store:
 
     # Runs
 
+    @_retried
     def begin_run(
         self, config: dict[str, Any], options: dict[str, Any], versions: RunVersions
     ) -> int:
@@ -149,6 +257,7 @@ class Store:
             s.flush()
             return run.id
 
+    @_retried
     def finish_run(
         self, run_id: int, status: str, summary: dict[str, Any], error: str | None = None
     ) -> None:
@@ -156,9 +265,15 @@ class Store:
             s.execute(
                 update(RunRow)
                 .where(RunRow.id == run_id)
-                .values(status=status, finished_at=now(), summary=summary, error=error)
+                .values(
+                    status=status,
+                    finished_at=now(),
+                    summary=summary,
+                    error=one_line(error, 500) if error else error,
+                )
             )
 
+    @_retried
     def mark_abandoned_runs(self) -> list[int]:
         """Runs left 'running' by a process of this host that no longer exists become incomplete."""
         host = socket.gethostname()
@@ -171,10 +286,12 @@ class Store:
                     abandoned.append(run.id)
         return abandoned
 
+    @_retried
     def get_run(self, run_id: int) -> RunRow | None:
         with self.session() as s:
             return s.get(RunRow, run_id)
 
+    @_retried
     def latest_run(self) -> RunRow | None:
         """The newest complete run, else the newest run of any status."""
         with self.session() as s:
@@ -183,20 +300,24 @@ class Store:
             ).first()
             return run or s.scalars(select(RunRow).order_by(RunRow.id.desc())).first()
 
+    @_retried
     def latest_incomplete_run_id(self) -> int | None:
         with self.session() as s:
             return s.scalars(
                 select(RunRow.id).where(RunRow.status == "incomplete").order_by(RunRow.id.desc())
             ).first()
 
+    @_retried
     def runs(self) -> list[RunRow]:
         with self.session() as s:
             return list(s.scalars(select(RunRow).order_by(RunRow.id)))
 
+    @_retried
     def replace_config(self, run_id: int, config: dict[str, Any]) -> None:
         with self.session() as s, s.begin():
             s.execute(update(RunRow).where(RunRow.id == run_id).values(config=config))
 
+    @_retried
     def mark_rejudged(self, run_id: int, catalogue: str, scoring: str) -> None:
         with self.session() as s, s.begin():
             s.execute(
@@ -207,6 +328,7 @@ class Store:
 
     # Pages and findings
 
+    @_retried
     def save_page(
         self,
         run_id: int,
@@ -221,9 +343,12 @@ class Store:
         last_modified: str | None = None,
         content_hash: str = "",
         url_state: dict[str, Any] | None = None,
+        discovered: list[dict[str, Any]] = (),  # type: ignore[assignment]
     ) -> int:
-        """Store an audited page, its findings, links and URL state in one transaction."""
+        """Store an audited page, its findings, links, URL state and the states of the URLs
+        first seen on it (`discovered`) in one transaction: a crash leaves all or none."""
         with self.session() as s, s.begin():
+            _delete_page(s, run_id, artifacts.url)  # a write tried again after a lost commit
             page = PageRow(
                 run_id=run_id,
                 site_id=site_id,
@@ -246,16 +371,35 @@ class Store:
             s.flush()
             _insert_findings(s, run_id, page.id, judgement.findings)
             _insert_links(s, run_id, page.id, links)
-            if url_state is not None:
-                _upsert_url_states(s, run_id, [url_state])
-            return page.id
+            states = [*discovered, url_state] if url_state is not None else list(discovered)
+            _upsert_url_states(s, run_id, states)
+            page_id = page.id
+        self._page_committed()
+        return page_id
 
+    def _page_committed(self) -> None:
+        self._page_commits += 1
+        if self._page_commits == self._kill_after_page_commits:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    @_retried
     def reuse_page(
-        self, run_id: int, previous_page_id: int, *, depth: int, url_state: dict[str, Any]
+        self,
+        run_id: int,
+        previous_page_id: int,
+        *,
+        depth: int,
+        url_state: dict[str, Any],
+        discover: Callable[[list[str]], list[dict[str, Any]]] | None = None,
     ) -> list[str]:
-        """Carry an unchanged page over from an earlier run; returns its stored links."""
+        """Carry an unchanged page over from an earlier run; returns its stored links.
+
+        `discover` turns those links into the states of the URLs first seen on the page, which
+        are written in the same transaction as the page.
+        """
         with self.session() as s, s.begin():
             old = s.get(PageRow, previous_page_id)
+            _delete_page(s, run_id, old.url)
             page = PageRow(
                 run_id=run_id,
                 site_id=url_state["site_id"],
@@ -290,13 +434,17 @@ class Store:
                     )
                 )
             links = list(s.scalars(select(LinkRow.target).where(LinkRow.page_id == old.id)))
-            _upsert_url_states(s, run_id, [url_state])
-            return links
+            discovered = discover(links) if discover is not None else []
+            _upsert_url_states(s, run_id, [*discovered, url_state])
+        self._page_committed()
+        return links
 
+    @_retried
     def record_url_states(self, run_id: int, states: list[dict[str, Any]]) -> None:
         with self.session() as s, s.begin():
             _upsert_url_states(s, run_id, states)
 
+    @_retried
     def url_states(self, run_id: int) -> list[UrlStateRow]:
         with self.session() as s:
             return list(
@@ -307,6 +455,7 @@ class Store:
                 )
             )
 
+    @_retried
     def state_counts(self, run_id: int) -> dict[str, int]:
         """URL counts of a run by state, skipped ones by reason ("skipped:http_error")."""
         with self.session() as s:
@@ -320,6 +469,7 @@ class Store:
                 for state, reason, count in rows
             }
 
+    @_retried
     def links(self, run_id: int) -> list[tuple[int, str]]:
         with self.session() as s:
             return list(
@@ -330,6 +480,7 @@ class Store:
                 )
             )
 
+    @_retried
     def previous_pages(self, before_run: int, site_ids: list[str]) -> dict[tuple[str, str], Any]:
         """(site, url) -> page row facts of the newest complete run before `before_run`."""
         with self.session() as s:
@@ -356,9 +507,11 @@ class Store:
             )
             return {(site, url): (pid, etag, lm, h) for pid, site, url, etag, lm, h in rows}
 
+    @_retried
     def resume_state(self, run_id: int) -> tuple[dict[str, dict[str, str]], list[tuple]]:
         """URLs already seen per site (url -> state, "skipped:<reason>" for skipped ones) and
-        those still queued, of a stored run."""
+        those still queued, of a stored run: (site, url, depth, referrer, document kind or
+        None), documents included (queued until checked)."""
         seen: dict[str, dict[str, str]] = {}
         queued: list[tuple] = []
         with self.session() as s:
@@ -370,14 +523,16 @@ class Store:
                     UrlStateRow.reason,
                     UrlStateRow.depth,
                     UrlStateRow.referrer,
+                    UrlStateRow.document,
                 ).where(UrlStateRow.run_id == run_id)
             )
-            for site_id, url, state, reason, depth, referrer in rows:
+            for site_id, url, state, reason, depth, referrer, document in rows:
                 seen.setdefault(site_id, {})[url] = f"skipped:{reason}" if reason else state
                 if state == "queued":
-                    queued.append((site_id, url, depth, referrer))
+                    queued.append((site_id, url, depth, referrer, document))
         return seen, queued
 
+    @_retried
     def reopen_run(self, run_id: int) -> None:
         with self.session() as s, s.begin():
             s.execute(
@@ -386,6 +541,7 @@ class Store:
                 .values(status="running", host=socket.gethostname(), pid=os.getpid(), error=None)
             )
 
+    @_retried
     def replace_judgement(self, run_id: int, page_id: int, judgement: PageJudgement) -> None:
         with self.session() as s, s.begin():
             s.execute(delete(FindingRow).where(FindingRow.page_id == page_id))
@@ -396,6 +552,7 @@ class Store:
             )
             _insert_findings(s, run_id, page_id, judgement.findings)
 
+    @_retried
     def pages(self, run_id: int) -> list[PageRow]:
         """The run's pages without their artifacts blob loaded into memory all at once."""
         with self.session() as s:
@@ -418,9 +575,13 @@ class Store:
                 .order_by(PageRow.id)
                 .execution_options(yield_per=200)
             )
-            for page_id, blob in rows:
-                yield page_id, decompress_artifacts(blob)
+            try:
+                for page_id, blob in rows:
+                    yield page_id, decompress_artifacts(blob)
+            except SQLAlchemyError as exc:
+                raise StoreError(f"--db {_redact(self.engine)}: {_reason(exc)}") from None
 
+    @_retried
     def page_summaries(self, run_id: int) -> list[Any]:
         """Every page of a run without its artifacts: id, site, URLs, status, title, error."""
         with self.session() as s:
@@ -440,6 +601,7 @@ class Store:
                 )
             )
 
+    @_retried
     def artifacts_of(self, page_id: int) -> PageArtifacts:
         """One page's artifacts (those of the audited page it was reused from, if reused)."""
         with self.session() as s:
@@ -449,12 +611,14 @@ class Store:
                 blob = s.get(PageRow, page.reused_from).artifacts
             return decompress_artifacts(blob)
 
+    @_retried
     def page_sites(self, run_id: int) -> dict[int, str]:
         """page id -> site id for every page of a run."""
         with self.session() as s:
             rows = s.execute(select(PageRow.id, PageRow.site_id).where(PageRow.run_id == run_id))
             return dict(rows.all())
 
+    @_retried
     def page_groups(self, run_id: int) -> list[tuple[int, str, str]]:
         """(page id, site id, agency id) of every page of a run."""
         with self.session() as s:
@@ -465,6 +629,7 @@ class Store:
             )
             return [tuple(row) for row in rows.all()]
 
+    @_retried
     def page_score_rows(self, run_id: int) -> list[tuple[str, str, str | None, dict[str, Any]]]:
         """(site id, agency id, error, stored scores) of every page of a run, for score history."""
         with self.session() as s:
@@ -475,6 +640,7 @@ class Store:
             )
             return [tuple(row) for row in rows.all()]
 
+    @_retried
     def replace_rule_results(
         self,
         run_id: int,
@@ -499,6 +665,7 @@ class Store:
                 page.scores = rescore(page.rule_outcomes)
             _insert_findings(s, run_id, page_id, findings)
 
+    @_retried
     def findings(self, run_id: int) -> list[FindingRow]:
         with self.session() as s:
             return list(
@@ -511,8 +678,12 @@ class Store:
 
     # Documents (issue 7)
 
-    def save_document(self, run_id: int, **fields: Any) -> int:
-        """Store (or replace, on a resumed run) one checked document of a run."""
+    @_retried
+    def save_document(
+        self, run_id: int, url_state: dict[str, Any] | None = None, **fields: Any
+    ) -> int:
+        """Store (or replace, on a resumed run) one checked document of a run, with its final
+        URL state in the same transaction (the URL stays queued until then)."""
         findings = [finding_dict(f) for f in fields.pop("findings", [])]
         with self.session() as s, s.begin():
             s.execute(
@@ -525,8 +696,11 @@ class Store:
             row = DocumentRow(run_id=run_id, analysed_at=now(), findings=findings, **fields)
             s.add(row)
             s.flush()
+            if url_state is not None:
+                _upsert_url_states(s, run_id, [url_state])
             return row.id
 
+    @_retried
     def previous_document(
         self, before_run: int, site_id: str, url: str, sha256: str
     ) -> DocumentRow | None:
@@ -546,6 +720,7 @@ class Store:
                 .limit(1)
             ).first()
 
+    @_retried
     def documents(self, run_id: int) -> list[DocumentRow]:
         with self.session() as s:
             return list(
@@ -556,6 +731,7 @@ class Store:
                 )
             )
 
+    @_retried
     def update_documents(self, run_id: int, values: dict[int, dict[str, Any]]) -> None:
         """Set columns (triage, guidance, linked_from, findings, rule_outcomes) per document id."""
         with self.session() as s, s.begin():
@@ -596,6 +772,10 @@ def _insert_findings(s: Session, run_id: int, page_id: int, findings: list[Findi
         for f in findings
     ]
     s.execute(insert(FindingRow), rows)
+
+
+def _delete_page(s: Session, run_id: int, url: str) -> None:
+    s.execute(delete(PageRow).where(PageRow.run_id == run_id, PageRow.url == url))
 
 
 def _insert_links(s: Session, run_id: int, page_id: int, links: Any) -> None:
@@ -647,6 +827,16 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    return one_line(str(exc.orig) if getattr(exc, "orig", None) is not None else str(exc))
+
+
+def _fault_count(name: str) -> int | None:
+    """N of `FAULT_ENV=name:N` (fault injection for tests), else None."""
+    kind, _, count = os.environ.get(FAULT_ENV, "").partition(":")
+    return int(count) if kind == name and count.isdigit() else None
 
 
 def _redact(engine: Engine) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -16,9 +17,63 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 3
+# 4: sizes are BigInteger and Last-Modified is Text (store.db upgrades a version 3 database).
+SCHEMA_VERSION = 4
+TRUNCATED = "…[truncated]"
+
+
+def clean_text(value: str, length: int | None = None) -> str:
+    """Text as every database keeps it: no NUL (PostgreSQL refuses it in text and JSON), and
+    cut to `length` characters with a visible marker."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if length is not None and len(value) > length:
+        value = (value[: max(length - len(TRUNCATED), 0)] + TRUNCATED)[:length]
+    return value
+
+
+def clean_json(value: Any) -> Any:
+    """A JSON value with `clean_text` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_json(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    return value
+
+
+# Every text and JSON column of the store is one of these three types, so whatever a crawled site
+# sends (titles, URLs, headers, error texts, selectors, document facts) is cleaned on its way
+# into any database in one place: every INSERT, UPDATE and WHERE binds through them.
+
+
+class CleanString(TypeDecorator[str]):
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return clean_text(value, self.impl.length) if isinstance(value, str) else value
+
+
+class CleanText(TypeDecorator[str]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return clean_text(value) if isinstance(value, str) else value
+
+
+class CleanJSON(TypeDecorator[Any]):
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return clean_json(value)
 
 
 class Base(DeclarativeBase):
@@ -28,27 +83,27 @@ class Base(DeclarativeBase):
 class MetaRow(Base):
     __tablename__ = "massaudit_meta"
 
-    key: Mapped[str] = mapped_column(String(50), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(CleanString(50), primary_key=True)
+    value: Mapped[str] = mapped_column(CleanString(200))
 
 
 class RunRow(Base):
     __tablename__ = "runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))  # running, complete, incomplete, failed
+    status: Mapped[str] = mapped_column(CleanString(16))  # running, complete, incomplete, failed
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    tool_version: Mapped[str] = mapped_column(String(32))
-    axe_version: Mapped[str] = mapped_column(String(32))
-    catalogue_version: Mapped[str] = mapped_column(String(80))
-    scoring_version: Mapped[str] = mapped_column(String(32))
-    config: Mapped[dict[str, Any]] = mapped_column(JSON)
-    options: Mapped[dict[str, Any]] = mapped_column(JSON)
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    host: Mapped[str] = mapped_column(String(255))
+    tool_version: Mapped[str] = mapped_column(CleanString(32))
+    axe_version: Mapped[str] = mapped_column(CleanString(32))
+    catalogue_version: Mapped[str] = mapped_column(CleanString(80))
+    scoring_version: Mapped[str] = mapped_column(CleanString(32))
+    config: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
+    options: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(CleanJSON, default=dict)
+    host: Mapped[str] = mapped_column(CleanString(255))
     pid: Mapped[int] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(CleanText())
     judged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -61,24 +116,24 @@ class PageRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    site_id: Mapped[str] = mapped_column(String(100))
-    agency_id: Mapped[str] = mapped_column(String(100))
-    url: Mapped[str] = mapped_column(Text)
-    final_url: Mapped[str] = mapped_column(Text)
+    site_id: Mapped[str] = mapped_column(CleanString(100))
+    agency_id: Mapped[str] = mapped_column(CleanString(100))
+    url: Mapped[str] = mapped_column(CleanText())
+    final_url: Mapped[str] = mapped_column(CleanText())
     status_code: Mapped[int | None] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(CleanText())
     depth: Mapped[int] = mapped_column(Integer)
     audited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(CleanText())
     # gzip-compressed JSON of PageArtifacts: the input of judging, kept so a run can be re-judged.
     # None on a page reused from an earlier run: its artifacts are those of `reused_from`.
     artifacts: Mapped[bytes | None] = mapped_column(LargeBinary)
     reused_from: Mapped[int | None] = mapped_column(Integer)
-    etag: Mapped[str | None] = mapped_column(Text)
-    last_modified: Mapped[str | None] = mapped_column(String(64))
-    content_hash: Mapped[str] = mapped_column(String(64), default="")
-    rule_outcomes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    etag: Mapped[str | None] = mapped_column(CleanText())
+    last_modified: Mapped[str | None] = mapped_column(CleanText())
+    content_hash: Mapped[str] = mapped_column(CleanString(64), default="")
+    rule_outcomes: Mapped[dict[str, str]] = mapped_column(CleanJSON, default=dict)
+    scores: Mapped[dict[str, Any]] = mapped_column(CleanJSON, default=dict)
 
 
 class FindingRow(Base):
@@ -91,14 +146,14 @@ class FindingRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
-    rule_id: Mapped[str] = mapped_column(String(100))
-    category: Mapped[str] = mapped_column(String(40))
-    outcome: Mapped[str] = mapped_column(String(16))
-    impact: Mapped[str | None] = mapped_column(String(16))
-    selector: Mapped[str] = mapped_column(Text)
-    html: Mapped[str] = mapped_column(Text)
-    wcag: Mapped[str] = mapped_column(String(200))  # comma-separated SC numbers
-    message: Mapped[str] = mapped_column(Text)
+    rule_id: Mapped[str] = mapped_column(CleanString(100))
+    category: Mapped[str] = mapped_column(CleanString(40))
+    outcome: Mapped[str] = mapped_column(CleanString(16))
+    impact: Mapped[str | None] = mapped_column(CleanString(16))
+    selector: Mapped[str] = mapped_column(CleanText())
+    html: Mapped[str] = mapped_column(CleanText())
+    wcag: Mapped[str] = mapped_column(CleanString(200))  # comma-separated SC numbers
+    message: Mapped[str] = mapped_column(CleanText())
 
 
 class UrlStateRow(Base):
@@ -112,17 +167,17 @@ class UrlStateRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    site_id: Mapped[str] = mapped_column(String(100))
-    url: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(40))
-    detail: Mapped[str] = mapped_column(Text, default="")
+    site_id: Mapped[str] = mapped_column(CleanString(100))
+    url: Mapped[str] = mapped_column(CleanText())
+    state: Mapped[str] = mapped_column(CleanString(16))
+    reason: Mapped[str | None] = mapped_column(CleanString(40))
+    detail: Mapped[str] = mapped_column(CleanText(), default="")
     status: Mapped[int | None] = mapped_column(Integer)
     depth: Mapped[int] = mapped_column(Integer, default=0)
-    referrer: Mapped[str | None] = mapped_column(Text)
-    document: Mapped[str | None] = mapped_column(String(20))
-    content_type: Mapped[str] = mapped_column(String(200), default="")
-    size: Mapped[int | None] = mapped_column(Integer)
+    referrer: Mapped[str | None] = mapped_column(CleanText())
+    document: Mapped[str | None] = mapped_column(CleanString(20))
+    content_type: Mapped[str] = mapped_column(CleanString(200), default="")
+    size: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LinkRow(Base):
@@ -134,7 +189,7 @@ class LinkRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
-    target: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(CleanText())
 
 
 class DocumentRow(Base):
@@ -156,19 +211,19 @@ class DocumentRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    site_id: Mapped[str] = mapped_column(String(100))
-    agency_id: Mapped[str] = mapped_column(String(100))
-    url: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(20))
-    content_type: Mapped[str] = mapped_column(String(200), default="")
-    size: Mapped[int | None] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    last_modified: Mapped[str | None] = mapped_column(String(64))
+    site_id: Mapped[str] = mapped_column(CleanString(100))
+    agency_id: Mapped[str] = mapped_column(CleanString(100))
+    url: Mapped[str] = mapped_column(CleanText())
+    kind: Mapped[str] = mapped_column(CleanString(20))
+    content_type: Mapped[str] = mapped_column(CleanString(200), default="")
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(CleanString(64))
+    last_modified: Mapped[str | None] = mapped_column(CleanText())
     analysed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reused_from: Mapped[int | None] = mapped_column(Integer)
-    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    rule_outcomes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    triage: Mapped[str] = mapped_column(String(30), default="unknown")
-    guidance: Mapped[str] = mapped_column(Text, default="")
-    linked_from: Mapped[list[str]] = mapped_column(JSON, default=list)
+    facts: Mapped[dict[str, Any]] = mapped_column(CleanJSON, default=dict)
+    rule_outcomes: Mapped[dict[str, str]] = mapped_column(CleanJSON, default=dict)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(CleanJSON, default=list)
+    triage: Mapped[str] = mapped_column(CleanString(30), default="unknown")
+    guidance: Mapped[str] = mapped_column(CleanText(), default="")
+    linked_from: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
