@@ -29,10 +29,13 @@ _MD_WWW = re.compile(r"(www)\.", re.IGNORECASE)
 
 
 def csv_cell(value: Any) -> Any:
-    """A text cell a spreadsheet shows as text: a leading formula character gets a `'`."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text cell a spreadsheet shows as text: a leading formula character gets a `'`, and a
+    carriage return becomes a newline (which the writer quotes; a bare CR would end the row)."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_STARTS):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class SafeCsvWriter:
