@@ -1,12 +1,14 @@
 """Facts about a linked document (PDF with pikepdf, DOCX from its OOXML): the input of judging.
 
 Collection only: every pass/fail decision is in rules/checks/documents.py, a pure function over
-the facts returned here, so stored facts can be judged again. `document_facts` is CPU-bound;
-the audit stage calls it with `asyncio.to_thread` so the crawl is not blocked.
+the facts returned here, so stored facts can be judged again. `document_facts` is CPU-bound and
+reads hostile files: the audit stage runs it in a child process with CPU time, memory and
+wall-clock budgets (audits/document_worker.py); the work budgets below bound it from inside.
 
 Facts (a JSON-able dict), all kinds:
   kind            "pdf" or "word"
-  error           why the file could not be read (then nothing else is known), or null
+  error           why the file could not be read (then nothing else is known), or null;
+                  "limit: ..." when it exceeded a budget (cpu time, memory, time, size)
   title, lang     document title and language (null when missing)
   created, modified  ISO dates (YYYY-MM-DD) from the document's metadata, or null
 PDF only:
@@ -19,6 +21,8 @@ PDF only:
   password_required  true when the file needs a password to open (then only `encrypted` is known)
   image_only_pages  1-based numbers of pages with images but no text-showing operators
   text_pages      number of pages with text-showing operators
+  pages_scanned   number of pages whose content was scanned for the two facts above
+  scan_limit      why the scan stopped before the last page ("limit: ..."), or null
   outlines        number of top-level bookmarks (/Outlines)
   form_fields     [{name (/T), tooltip (/TU)}] of the /AcroForm terminal fields
   figures         [{alt}] of /Figure structure elements (alt: /Alt or /ActualText, or null)
@@ -26,6 +30,7 @@ DOCX only:
   paragraphs      number of non-empty paragraphs
   headings        number of paragraphs in a Heading/Title style
   images          [{name, descr}] of the drawings (descr: alt text, or null)
+  scan_limit      why reading stopped before the end ("limit: ..."), or null
 """
 
 from __future__ import annotations
@@ -33,15 +38,29 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import pikepdf
 from lxml import etree
 
 MAX_PAGES_SCANNED = 500  # text/image scan of at most this many pages (large reports)
+# Decoded content-stream bytes parsed per PDF, over all pages: each distinct stream is parsed
+# once, so pages sharing one huge stream cost one parse, not one per page.
+MAX_CONTENT_BYTES = 16 * 1024 * 1024
+MAX_DO_NAMES = 10000  # distinct XObject names remembered per content stream
 MAX_STRUCT_NODES = 20000
-MAX_XML_BYTES = 64 * 1024 * 1024  # a DOCX part larger than this uncompressed is not read
+MAX_XML_BYTES = 32 * 1024 * 1024  # word/document.xml, read as a stream, never trusting its header
+MAX_SIDE_XML_BYTES = 4 * 1024 * 1024  # docProps/core.xml and word/styles.xml
+MAX_INFLATED_BYTES = 40 * 1024 * 1024  # all parts of one DOCX together
+MAX_PARAGRAPHS = 200_000  # paragraphs of word/document.xml read
 TEXT_OPERATORS = {"Tj", "TJ", "'", '"'}
+LIMIT_MEMORY = "limit: memory"
+
+
+class LimitExceeded(Exception):
+    """A work budget was exceeded; the message is the `error` fact ("limit: ...")."""
 
 
 def document_facts(kind: str, body: bytes) -> dict[str, Any]:
@@ -51,6 +70,15 @@ def document_facts(kind: str, body: bytes) -> dict[str, Any]:
             return pdf_facts(body)
         if kind == "word":
             return docx_facts(body)
+    except MemoryError:
+        return {"kind": kind, "error": LIMIT_MEMORY}
+    except LimitExceeded as exc:
+        return {"kind": kind, "error": str(exc)}
+    except etree.XMLSyntaxError as exc:
+        # libxml2 reports a failed allocation as a syntax error
+        if "memory" in str(exc).lower():
+            return {"kind": kind, "error": LIMIT_MEMORY}
+        return {"kind": kind, "error": f"{type(exc).__name__}: {exc}"[:300]}
     except Exception as exc:  # a damaged or unsupported file is a fact, not a crash
         return {"kind": kind, "error": f"{type(exc).__name__}: {exc}"[:300]}
     return {"kind": kind, "error": f"{kind} files are not analysed"}
@@ -60,8 +88,6 @@ def document_facts(kind: str, body: bytes) -> dict[str, Any]:
 
 
 def pdf_facts(body: bytes) -> dict[str, Any]:
-    import pikepdf
-
     facts: dict[str, Any] = {"kind": "pdf", "error": None}
     try:
         pdf = pikepdf.open(io.BytesIO(body))
@@ -89,14 +115,7 @@ def pdf_facts(body: bytes) -> dict[str, Any]:
         info = pdf.docinfo
         facts["created"] = _pdf_date(info.get("/CreationDate"))
         facts["modified"] = _pdf_date(info.get("/ModDate"))
-        image_only, text_pages = [], 0
-        for number, page in enumerate(pdf.pages[:MAX_PAGES_SCANNED], start=1):
-            has_text, has_image = _page_content(pikepdf, page)
-            text_pages += has_text
-            if has_image and not has_text:
-                image_only.append(number)
-        facts["image_only_pages"] = image_only
-        facts["text_pages"] = text_pages
+        facts |= _scan_pages(pdf)
         facts["outlines"] = _outline_count(root)
         facts["form_fields"] = _form_fields(root)
         facts["figures"] = _figures(root) if facts["struct_tree"] else []
@@ -132,28 +151,147 @@ def _pdf_date(value: Any) -> str | None:
         return None
 
 
-def _page_content(pikepdf: Any, page: Any) -> tuple[bool, bool]:
+def _scan_pages(pdf: pikepdf.Pdf) -> dict[str, Any]:
+    """image_only_pages, text_pages, pages_scanned and scan_limit, within the work budgets."""
+    budget = _ContentBudget(MAX_CONTENT_BYTES)
+    streams: dict[tuple[int, int], _StreamContent] = {}
+    image_only: list[int] = []
+    text_pages = scanned = 0
+    limit = None
+    total = len(pdf.pages)
+    for number, page in enumerate(pdf.pages, start=1):
+        if number > MAX_PAGES_SCANNED:
+            limit = f"limit: {MAX_PAGES_SCANNED} pages scanned of {total}"
+            break
+        try:
+            has_text, has_image = _page_content(page, streams, budget)
+        except LimitExceeded as exc:
+            limit = f"{exc} (stopped at page {number} of {total})"
+            break
+        scanned += 1
+        text_pages += has_text
+        if has_image and not has_text:
+            image_only.append(number)
+    return {
+        "image_only_pages": image_only,
+        "text_pages": text_pages,
+        "pages_scanned": scanned,
+        "scan_limit": limit,
+    }
+
+
+class _ContentBudget:
+    """Decoded content-stream bytes parsed so far in one document."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def spend(self, size: int) -> None:
+        self.used += size
+        if self.used > self.limit:
+            raise LimitExceeded(f"limit: {self.limit} content-stream bytes parsed")
+
+
+@dataclass
+class _StreamContent:
+    """What one content stream does: shows text, draws inline images, names it paints with Do."""
+
+    has_text: bool = False
+    inline_image: bool = False
+    do_names: set[str] = field(default_factory=set)
+    unreadable: bool = False
+
+
+def _page_content(
+    page: pikepdf.Page, streams: dict[tuple[int, int], _StreamContent], budget: _ContentBudget
+) -> tuple[bool, bool]:
     """(shows text, draws an image) of one page's content streams."""
-    has_text = has_image = False
-    images = set()
+    contents = page.obj.get("/Contents")
+    if contents is None:
+        return False, False
+    parts = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    seen = [_stream_content(part, streams, budget) for part in parts]
+    if any(content.unreadable or content.has_text for content in seen):
+        return True, False  # unreadable content: do not call it image-only
+    if any(content.inline_image for content in seen):
+        return False, True
+    names = set().union(*(content.do_names for content in seen))
+    return False, bool(names & _image_names(page)) if names else False
+
+
+def _image_names(page: pikepdf.Page) -> set[str]:
     resources = page.obj.get("/Resources")
     xobjects = resources.get("/XObject") if resources is not None else None
-    if xobjects is not None:
-        for name, xobject in xobjects.items():
-            if xobject.get("/Subtype") == "/Image":
-                images.add(name)
+    if xobjects is None:
+        return set()
+    return {name for name, xobject in xobjects.items() if xobject.get("/Subtype") == "/Image"}
+
+
+def _stream_content(
+    stream: pikepdf.Object,
+    streams: dict[tuple[int, int], _StreamContent],
+    budget: _ContentBudget,
+) -> _StreamContent:
+    """Each distinct stream (by object and generation number) is parsed once per document."""
+    key = stream.objgen
+    if key in streams:
+        return streams[key]
+    content = _StreamContent()
+    scanner = _ContentScanner(content, budget)
     try:
-        for operands, operator in pikepdf.parse_content_stream(page):
-            op = str(operator)
-            if op in TEXT_OPERATORS:
-                has_text = True
-            elif op == "Do" and operands and str(operands[0]) in images or op == "BI":
-                has_image = True
-            if has_text and has_image:
-                break
+        # pikepdf's streaming parse (one callback per token; the public parse_content_stream
+        # builds the whole instruction list first). It stops at the first text operator.
+        pikepdf.Object._parse_stream(stream, scanner)
+    except _TextFound:
+        pass
+    except (LimitExceeded, MemoryError):
+        raise
     except Exception:
-        return True, False  # unreadable content: do not call it image-only
-    return has_text, has_image
+        content.unreadable = True
+    budget.spend(scanner.end - scanner.counted)
+    if key != (0, 0):  # (0, 0): a direct object, nothing to share
+        streams[key] = content
+    return content
+
+
+class _TextFound(Exception):
+    pass
+
+
+class _ContentScanner(pikepdf.StreamParser):
+    def __init__(self, content: _StreamContent, budget: _ContentBudget) -> None:
+        super().__init__()
+        self.content = content
+        self.budget = budget
+        self.last_name: str | None = None
+        self.end = self.counted = 0
+
+    def handle_object(self, obj: Any, offset: int, length: int) -> None:
+        self.end = offset + length
+        if self.end - self.counted > 65536:
+            self.budget.spend(self.end - self.counted)
+            self.counted = self.end
+        if obj.__class__ is not pikepdf.Object:
+            return  # numbers and booleans arrive as Python values
+        if isinstance(obj, pikepdf.Operator):
+            op = str(obj)
+            if op in TEXT_OPERATORS:
+                self.content.has_text = True
+                raise _TextFound
+            if op == "BI":
+                self.content.inline_image = True
+            elif op == "Do" and self.last_name is not None:
+                if len(self.content.do_names) < MAX_DO_NAMES:
+                    self.content.do_names.add(self.last_name)
+                else:
+                    self.content.inline_image = True  # too many names to tell: count it drawn
+            self.last_name = None
+        elif isinstance(obj, pikepdf.Name):
+            self.last_name = str(obj)
+
+    def handle_eof(self) -> None:
+        pass
 
 
 def _outline_count(root: Any) -> int:
@@ -215,8 +353,6 @@ def _figures(root: Any) -> list[dict[str, Any]]:
 
 
 def _is_array(node: Any) -> bool:
-    import pikepdf
-
     return isinstance(node, pikepdf.Array)
 
 
@@ -232,25 +368,19 @@ NS = {
 
 
 def docx_facts(body: bytes) -> dict[str, Any]:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         names = set(archive.namelist())
         if "word/document.xml" not in names:
             raise ValueError("not a DOCX file (no word/document.xml)")
-        for part in ("word/document.xml", "docProps/core.xml", "word/styles.xml"):
-            if part in names and archive.getinfo(part).file_size > MAX_XML_BYTES:
-                raise ValueError(f"{part} is larger than {MAX_XML_BYTES} bytes uncompressed")
-        document = etree.fromstring(archive.read("word/document.xml"), parser)
-        core = (
-            etree.fromstring(archive.read("docProps/core.xml"), parser)
-            if "docProps/core.xml" in names
-            else None
-        )
-        styles = (
-            etree.fromstring(archive.read("word/styles.xml"), parser)
-            if "word/styles.xml" in names
-            else None
-        )
+        parts = {"word/document.xml": MAX_XML_BYTES}
+        for part in ("docProps/core.xml", "word/styles.xml"):
+            if part in names:
+                parts[part] = MAX_SIDE_XML_BYTES
+        _check_inflated_sizes(archive, parts)
+        core = _parse_part(archive, "docProps/core.xml") if "docProps/core.xml" in parts else None
+        styles = _parse_part(archive, "word/styles.xml") if "word/styles.xml" in parts else None
+        with archive.open("word/document.xml") as member:
+            body_facts = _document_body(member, _heading_style_ids(styles))
     facts: dict[str, Any] = {"kind": "word", "error": None}
     title = core.findtext("dc:title", namespaces=NS) if core is not None else None
     facts["title"] = (title or "").strip() or None
@@ -263,23 +393,76 @@ def docx_facts(body: bytes) -> dict[str, Any]:
     modified = core.findtext("dcterms:modified", namespaces=NS) if core is not None else None
     facts["created"] = _iso_date(created)
     facts["modified"] = _iso_date(modified)
-    heading_styles = _heading_style_ids(styles)
-    paragraphs = headings = 0
-    for paragraph in document.iter(f"{{{W}}}p"):
-        text = "".join(paragraph.itertext()).strip()
-        style = paragraph.find("w:pPr/w:pStyle", NS)
-        style_id = style.get(f"{{{W}}}val") if style is not None else ""
-        if text:
+    return facts | body_facts
+
+
+def _check_inflated_sizes(archive: zipfile.ZipFile, limits: dict[str, int]) -> None:
+    """Inflate each part in chunks, keeping nothing, and stop past its limit or past the
+    document's total: the sizes in the zip headers are the sender's word, not a bound."""
+    total = 0
+    for part, limit in limits.items():
+        size = 0
+        with archive.open(part) as member:
+            while chunk := member.read(1024 * 1024):
+                size += len(chunk)
+                total += len(chunk)
+                if size > limit:
+                    raise LimitExceeded(f"limit: {part} inflates to over {limit} bytes")
+                if total > MAX_INFLATED_BYTES:
+                    raise LimitExceeded(
+                        f"limit: the parts inflate to over {MAX_INFLATED_BYTES} bytes"
+                    )
+
+
+_XML_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "load_dtd": False,
+}
+
+
+def _parse_part(archive: zipfile.ZipFile, part: str) -> Any:
+    return etree.fromstring(archive.read(part), etree.XMLParser(**_XML_OPTIONS))
+
+
+def _document_body(source: Any, heading_styles: set[str]) -> dict[str, Any]:
+    """paragraphs, headings and images of word/document.xml, parsed as a stream (lxml reports
+    only paragraphs and drawings); each paragraph is dropped once counted, so memory does not
+    grow with the document. More than MAX_PARAGRAPHS stops the count with `scan_limit`."""
+    paragraph_tag, drawing_tag = f"{{{W}}}p", f"{{{NS['wp']}}}docPr"
+    style_tag, style_val = f"{{{W}}}pStyle", f"{{{W}}}val"
+    paragraphs = headings = seen = 0
+    images: list[dict[str, Any]] = []
+    limit = None
+    events = etree.iterparse(
+        source, events=("end",), tag=(paragraph_tag, drawing_tag), **_XML_OPTIONS
+    )
+    for _, element in events:
+        if element.tag == drawing_tag:
+            descr = (element.get("descr") or "").strip() or None
+            images.append({"name": element.get("name"), "descr": descr})
+            continue
+        seen += 1
+        if seen > MAX_PARAGRAPHS:
+            limit = f"limit: {MAX_PARAGRAPHS} paragraphs read"
+            break
+        if "".join(element.itertext()).strip():
             paragraphs += 1
-            if style_id in heading_styles or re.match(r"^(Heading\d|Title)$", style_id or ""):
+            style = element.find(f"{{{W}}}pPr/{style_tag}")
+            style_id = style.get(style_val) if style is not None else ""
+            if style_id in heading_styles or _HEADING_ID.match(style_id or ""):
                 headings += 1
-    facts["paragraphs"] = paragraphs
-    facts["headings"] = headings
-    facts["images"] = [
-        {"name": doc_pr.get("name"), "descr": (doc_pr.get("descr") or "").strip() or None}
-        for doc_pr in document.iter(f"{{{NS['wp']}}}docPr")
-    ]
-    return facts
+        if next(element.iterancestors(paragraph_tag), None) is None:
+            # not inside another paragraph (a text box), whose text still needs it
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+    return {"paragraphs": paragraphs, "headings": headings, "images": images, "scan_limit": limit}
+
+
+_HEADING_ID = re.compile(r"^(Heading\d|Title)$")
 
 
 def _heading_style_ids(styles: Any) -> set[str]:

@@ -9,12 +9,11 @@ pages that link each document (the links table) and its ADA Title II triage labe
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from dataclasses import asdict
 from typing import Any
 
-from audits.documents import document_facts
+from audits.document_worker import analyse_document
 from crawler.items import FetchedDocument
 from crawler.sites import SitesConfig
 from rules.catalogue import Catalogue
@@ -31,7 +30,7 @@ async def check_document(
     checks: CheckSettings | None,
     reuse: bool = True,
 ) -> tuple[int, bool, int]:
-    """Analyse (off the event loop) or reuse, judge and store one document.
+    """Analyse (in a budgeted worker process) or reuse, judge and store one document.
 
     Returns (document row id, whether the facts were reused, number of failures).
     """
@@ -44,7 +43,7 @@ async def check_document(
         facts: dict[str, Any] = dict(previous.facts)
         reused_from = previous.reused_from or previous.id
     else:
-        facts = await asyncio.to_thread(document_facts, document.kind, document.body)
+        facts = await analyse_document(document.kind, document.body)
         reused_from = None
     findings, outcomes = judge_document(facts, catalogue, checks)
     row_id = store.save_document(
