@@ -7,13 +7,20 @@ Mayflower site; their main content varies (paragraphs, lists, tables, forms, acc
 has a few hundred to a few thousand DOM nodes. Every 7th page carries a planted problem (an image
 without alt text, an unlabeled input, low-contrast text or an empty link), so axe-core has
 violations to report. `index.html` and `sitemap.xml` list every page.
+
+For soak runs, `hostile_pages` picks pages spread evenly through the corpus that `serve_corpus`
+serves with something hostile added (see HOSTILE_KINDS); the rest are served from the folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html import escape
 from pathlib import Path
 
@@ -229,6 +236,108 @@ def massaudit_command(
     if concurrency is not None:
         command += ["--concurrency", str(concurrency)]
     return command + (["--full"] if full else [])
+
+
+# What a hostile page does: reloads itself at once with no cache headers; runs an endless script
+# after load; opens alert, confirm and prompt dialogs and asks before unloading; is larger than a
+# site's max_page_bytes (10 MiB by default); waits 40 s for an image; gets its renderer killed
+# (the server calls `on_crash` when the page's image is requested, so the page is in a renderer,
+# and the page then keeps that renderer busy for 3 s).
+HOSTILE_KINDS = ("reload", "endless_script", "dialogs", "huge", "slow", "crash")
+HUGE_PAGE_BYTES = 12 * 1024 * 1024
+SLOW_SECONDS = 40.0
+_IMAGE = SEAL.encode()
+
+
+def hostile_pages(pages: int, share: float) -> dict[str, str]:
+    """URL path -> hostile kind for `share` of the corpus pages, spread evenly, kinds in turn
+    (never the start page)."""
+    count = min(pages - 1, round(pages * share))
+    if count <= 0:
+        return {}
+    step = pages / count
+    return {
+        f"/page-{max(1, int(step * (n + 0.5))):05d}/": HOSTILE_KINDS[n % len(HOSTILE_KINDS)]
+        for n in range(count)
+    }
+
+
+def hostile_html(kind: str, normal: str, path: str) -> bytes:
+    """The corpus page `normal` (served at `path`) with the hostile part of `kind` added."""
+    name = path.strip("/")
+    head, body = "", ""
+    if kind == "reload":
+        head = '<meta http-equiv="refresh" content="0">'
+    elif kind == "endless_script":
+        head = '<script>addEventListener("load", () => setTimeout(() => { while (true) {} }, 0));</script>'
+    elif kind == "dialogs":
+        head = (
+            '<script>addEventListener("beforeunload", (e) => { e.preventDefault(); '
+            'e.returnValue = ""; }); alert("Service notice"); confirm("Continue?");'
+            'addEventListener("load", () => { alert("Loaded"); prompt("Your name?"); });</script>'
+        )
+    elif kind == "huge":
+        paragraph = f"<p>{' '.join(WORDS)} {' '.join(reversed(WORDS))} {' '.join(WORDS)}.</p>\n"
+        body = paragraph * (HUGE_PAGE_BYTES // len(paragraph) + 1)
+    elif kind == "slow":
+        body = f'<img src="/hostile-slow/{name}.svg" alt="Slow image" width="32" height="32">'
+    elif kind == "crash":
+        # The page keeps its renderer busy for a while after asking for the image, so the
+        # bench can tell which renderer to kill.
+        body = (
+            f'<img src="/hostile-crash/{name}.svg" alt="Crash image" width="32" height="32">'
+            "<script>const until = Date.now() + 3000; while (Date.now() < until) {}</script>"
+        )
+    else:
+        raise ValueError(f"unknown hostile kind {kind!r}")
+    html = normal.replace("</head>", head + "</head>", 1).replace("</main>", body + "</main>", 1)
+    return html.encode()
+
+
+@contextmanager
+def serve_corpus(
+    root: Path, hostile: dict[str, str], on_crash: Callable[[str], None] = lambda path: None
+) -> Iterator[str]:
+    """Serve the corpus in `root` on 127.0.0.1 with the `hostile` pages (hostile_pages) made
+    hostile; yield the base URL. Hostile pages are sent with no cache headers."""
+    from massaudit.demo.server import DemoRequestHandler, _QuietServer
+
+    stopping = threading.Event()
+
+    class Handler(DemoRequestHandler):
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path in hostile:
+                normal = (root / path.strip("/") / "index.html").read_text()
+                self._send(hostile_html(hostile[path], normal, path), "text/html; charset=utf-8")
+            elif path.startswith("/hostile-slow/"):
+                stopping.wait(SLOW_SECONDS)
+                self._send(_IMAGE, "image/svg+xml")
+            elif path.startswith("/hostile-crash/"):
+                on_crash(path)
+                self._send(_IMAGE, "image/svg+xml")
+            else:
+                super().do_GET()
+
+        def _send(self, body: bytes, content_type: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Resident memory of a process and all its descendants (Python, Playwright driver, Chromium)."""
+"""Resident memory and open files of a process and all its descendants (Python, Playwright
+driver, Chromium)."""
 
 from __future__ import annotations
 
@@ -54,14 +55,27 @@ def tree_pss_bytes(root_pid: int) -> int:
     return total
 
 
+def tree_open_files(root_pid: int) -> int:
+    """Entries of /proc/PID/fd summed over the tree: files, sockets and pipes held open."""
+    total = 0
+    for pid in tree_pids(root_pid):
+        with contextlib.suppress(OSError):
+            total += len(os.listdir(f"/proc/{pid}/fd"))
+    return total
+
+
 class RssSampler:
     """Samples the tree's RSS in a thread; `samples` holds (seconds since start, bytes), and
-    `pss_samples` the same for PSS when asked for (reading it costs the kernel more)."""
+    `pss_samples` the same for PSS when asked for (reading it costs the kernel more), and
+    `fd_samples` the tree's open file count when asked for."""
 
-    def __init__(self, pid: int, interval: float = 0.25, pss: bool = False) -> None:
-        self.pid, self.interval, self.pss = pid, interval, pss
+    def __init__(
+        self, pid: int, interval: float = 0.25, pss: bool = False, fds: bool = False
+    ) -> None:
+        self.pid, self.interval, self.pss, self.fds = pid, interval, pss, fds
         self.samples: list[tuple[float, int]] = []
         self.pss_samples: list[tuple[float, int]] = []
+        self.fd_samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._started = time.monotonic()
@@ -80,6 +94,8 @@ class RssSampler:
             self.samples.append((at, tree_rss_bytes(self.pid)))
             if self.pss:
                 self.pss_samples.append((at, tree_pss_bytes(self.pid)))
+            if self.fds:
+                self.fd_samples.append((at, tree_open_files(self.pid)))
             self._stop.wait(self.interval)
 
     @property
