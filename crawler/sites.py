@@ -58,6 +58,8 @@ class Site:
     fetch_timeout: float = 30.0
     # Linked documents (PDF, Word) are downloaded up to this size and analysed (issue 7).
     max_document_bytes: int = 25 * 1024 * 1024
+    # A page larger than this (after decompression) is not audited: skipped `too_large`.
+    max_page_bytes: int = 10 * 1024 * 1024
     # ADA Title II compliance date (ISO date): documents dated before it may be exempt.
     document_compliance_date: str = "2027-04-26"
     demo: bool = False
@@ -158,6 +160,7 @@ _SITE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "external_link_budget": (int, False),
     "fetch_timeout": ((int, float), False),
     "max_document_bytes": (int, False),
+    "max_page_bytes": (int, False),
     "document_compliance_date": (str, False),
     "demo": (bool, False),
     "checks": (dict, False),
@@ -174,6 +177,7 @@ _SITE_RANGES: dict[str, tuple[float, float]] = {
     "external_link_budget": (0, 1_000_000),
     "fetch_timeout": (1, 300),
     "max_document_bytes": (0, 1024**3),
+    "max_page_bytes": (1, 1024**3),
 }
 _LIST_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "sitemaps", "ignore_params")
 _TOP_KEYS = {"agency", "site", "checks"}
