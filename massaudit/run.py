@@ -312,6 +312,8 @@ class AuditHooks:
             return
         try:
             async with self._pages_in_flight:
+                if self.failed:  # stopped while this page waited: it stays queued for --resume
+                    return
                 hosts = self.allowed_hosts.get(page.site_id)
                 artifacts = await self.auditor.audit(page.url, allowed_hosts=hosts)
                 # Judging and storing run on one worker thread, off the event loop that drives
@@ -477,8 +479,13 @@ async def _crawl_and_audit(
             fatal.append(exc)
             crawler.stop()
 
-        log.on_failure = stop
         hooks = AuditHooks(store, auditor, catalogue, summary, previous, progress, log, stop)
+
+        def log_failed(exc: BaseException) -> None:  # pages not yet audited stay queued
+            hooks.failed = True
+            stop(exc)
+
+        log.on_failure = log_failed
         hooks.checks = check_settings(sites.to_dict())
         hooks.allowed_hosts = {site.id: site.allowed_hosts for site in sites.sites}
         logging.getLogger("scrapy").setLevel(logging.WARNING)
