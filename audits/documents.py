@@ -38,6 +38,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -238,6 +239,7 @@ def _stream_content(
     if key in streams:
         return streams[key]
     content = _StreamContent()
+    _check_inflated_size(stream, budget)
     scanner = _ContentScanner(content, budget)
     try:
         # pikepdf's streaming parse (one callback per token; the public parse_content_stream
@@ -253,6 +255,25 @@ def _stream_content(
     if key != (0, 0):  # (0, 0): a direct object, nothing to share
         streams[key] = content
     return content
+
+
+def _check_inflated_size(stream: pikepdf.Object, budget: _ContentBudget) -> None:
+    """A Flate stream is inflated here first, in chunks, keeping nothing: qpdf would decode it
+    whole into memory, and one that inflates past the budget is never handed to it. (Other
+    filters are rare in content streams; the worker's memory limit bounds them.)"""
+    if stream.get("/Filter") != pikepdf.Name.FlateDecode or "/DecodeParms" in stream:
+        return
+    room = budget.limit - budget.used
+    inflater = zlib.decompressobj()
+    data, size = stream.read_raw_bytes(), 0
+    try:
+        while data and size <= room:
+            size += len(inflater.decompress(data, 1024 * 1024))
+            data = inflater.unconsumed_tail
+    except zlib.error:
+        return  # qpdf decides what a damaged stream holds
+    if size > room:
+        budget.spend(size)
 
 
 class _TextFound(Exception):

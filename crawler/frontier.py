@@ -35,6 +35,7 @@ SKIP_REASONS = (
     "timeout",
     "network_error",
     "browser_error",
+    "too_large",
 )
 
 

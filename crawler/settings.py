@@ -49,6 +49,11 @@ def crawl_settings(sites: SitesConfig, *, tool_version: str) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": download_delay,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(concurrency_per_host),
         "DOWNLOAD_TIMEOUT": 30,
+        # Bodies are bounded per request (pages: max_page_bytes, documents: max_document_bytes,
+        # sitemaps: 50 MiB); this bounds the rest (robots.txt), compressed or not, and Scrapy's
+        # decompression stops past the same limit. Going over it is recorded, not logged.
+        "DOWNLOAD_MAXSIZE": max((s.max_page_bytes for s in sites.sites), default=10 * 1024 * 1024),
+        "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": 2,
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,

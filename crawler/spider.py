@@ -9,12 +9,13 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -38,6 +39,8 @@ from crawler.sites import SitesConfig, host_key
 from crawler.urls import document_type
 
 MAX_SITEMAP_NESTING = 3
+# The sitemap protocol's own limit on one (uncompressed) sitemap file.
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 # Document types downloaded for analysis (GET, bounded by the site's max_document_bytes); the
 # others (Excel, PowerPoint) only get a HEAD request for their type and size.
 ANALYSED_DOCUMENTS = {"pdf", "word"}
@@ -50,6 +53,7 @@ FETCHED_REASONS = {
     "timeout",
     "network_error",
     "browser_error",
+    "too_large",
 }
 
 
@@ -135,7 +139,7 @@ class SiteSpider(scrapy.Spider):
                     yield request
 
     def _sitemap_requests(self, site: Any) -> list[scrapy.Request]:
-        meta = {"site_id": site.id, "sitemap_depth": 0}
+        meta = {"site_id": site.id, "sitemap_depth": 0, "download_maxsize": MAX_SITEMAP_BYTES}
         if site.sitemaps:
             return [
                 scrapy.Request(u, callback=self.parse_sitemap, errback=self._ignore, meta=meta)
@@ -164,7 +168,11 @@ class SiteSpider(scrapy.Spider):
                 url,
                 callback=self.parse_sitemap,
                 errback=self._ignore,
-                meta={"site_id": site_id, "sitemap_depth": 0},
+                meta={
+                    "site_id": site_id,
+                    "sitemap_depth": 0,
+                    "download_maxsize": MAX_SITEMAP_BYTES,
+                },
             )
 
     def parse_sitemap(self, response: Response) -> Any:
@@ -172,7 +180,7 @@ class SiteSpider(scrapy.Spider):
         body = response.body
         if gzip_magic_number(response):
             try:
-                body = gunzip(body, max_size=50 * 1024 * 1024)
+                body = gunzip(body, max_size=MAX_SITEMAP_BYTES)
             except Exception:
                 return
         try:
@@ -189,7 +197,11 @@ class SiteSpider(scrapy.Spider):
                     loc,
                     callback=self.parse_sitemap,
                     errback=self._ignore,
-                    meta={"site_id": site_id, "sitemap_depth": depth},
+                    meta={
+                        "site_id": site_id,
+                        "sitemap_depth": depth,
+                        "download_maxsize": MAX_SITEMAP_BYTES,
+                    },
                 )
         elif sitemap.type == "urlset":
             yield from self._discover(site_id, locs, depth=0, referrer=response.url)
@@ -346,6 +358,9 @@ class SiteSpider(scrapy.Spider):
                 "referrer": referrer,
                 "handle_httpstatus_list": [304],
                 "download_timeout": self.frontiers[site_id].site.fetch_timeout,
+                # Scrapy cancels a download past this size, and stops decompressing past it
+                # (a gzip bomb is never inflated in this process): skipped `too_large`.
+                "download_maxsize": self.frontiers[site_id].site.max_page_bytes,
             },
         )
 
@@ -422,8 +437,8 @@ class SiteSpider(scrapy.Spider):
     def document_failed(self, failure: Failure) -> None:
         request = failure.request
         reason, detail, status = _failure_reason(failure)
-        if "max size" in detail or "DownloadCancelledError" in detail:
-            reason, detail = "too_large", f"larger than max_document_bytes ({detail[:120]})"
+        if reason == "too_large":
+            detail = f"larger than max_document_bytes ({detail[:120]})"
         meta = request.meta
         self.hooks.record(
             [
@@ -557,6 +572,9 @@ class SiteSpider(scrapy.Spider):
         request = failure.request
         meta = request.meta
         reason, detail, status = _failure_reason(failure)
+        if reason == "too_large":
+            limit = self.frontiers[meta["site_id"]].site.max_page_bytes
+            detail = f"larger than max_page_bytes ({limit} bytes)"
         url = meta["redirect_urls"][0] if meta.get("redirect_urls") else request.url
         self.hooks.record(
             [
@@ -581,6 +599,8 @@ def _failure_reason(failure: Failure) -> tuple[str, str, int | None]:
         return "http_error", f"HTTP {status}", status
     if failure.check(OutOfScopeRedirect):
         return "redirect_out_of_scope", str(failure.value), None
+    if _over_max_size(failure):
+        return "too_large", str(failure.value).strip()[:200], None
     if failure.check(IgnoreRequest):
         message = str(failure.value)
         if "robots.txt" in message.lower():
@@ -593,6 +613,14 @@ def _failure_reason(failure: Failure) -> tuple[str, str, int | None]:
     if failure.check(DNSLookupError, ConnectionRefusedError):
         return "network_error", str(failure.value).strip()[:200], None
     return "network_error", f"{failure.type.__name__}: {failure.value}"[:200], None
+
+
+def _over_max_size(failure: Failure) -> bool:
+    """A download cancelled past its `download_maxsize` (announced by Content-Length, or as the
+    body grew), or a compressed body that inflated past it (HttpCompressionMiddleware)."""
+    if failure.check(DownloadCancelledError, CancelledError):
+        return True
+    return bool(failure.check(IgnoreRequest)) and "DOWNLOAD_MAXSIZE" in str(failure.value)
 
 
 def _header(response: Response, name: bytes) -> str | None:

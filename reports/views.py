@@ -44,6 +44,7 @@ SKIP_REASON_TEXT = {
     "timeout": "Took too long to load",
     "network_error": "The server could not be reached",
     "browser_error": "The browser could not render or test it",
+    "too_large": "Larger than the site's page size limit (max_page_bytes)",
     "not_html": "Not a web page (file, image or other content)",
     "document": "Linked document (listed under Documents)",
     "out_of_scope": "Outside the site (other hosts or excluded paths)",
