@@ -15,7 +15,6 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
-from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -618,7 +617,7 @@ def _failure_reason(failure: Failure) -> tuple[str, str, int | None]:
 def _over_max_size(failure: Failure) -> bool:
     """A download cancelled past its `download_maxsize` (announced by Content-Length, or as the
     body grew), or a compressed body that inflated past it (HttpCompressionMiddleware)."""
-    if failure.check(DownloadCancelledError, CancelledError):
+    if failure.check(DownloadCancelledError):  # Scrapy's name for a cancelled download
         return True
     return bool(failure.check(IgnoreRequest)) and "DOWNLOAD_MAXSIZE" in str(failure.value)
 
