@@ -343,3 +343,14 @@ def test_large_pages_and_gzip_bombs_are_skipped_too_large(tmp_path):
     # The crawler never held the 1 GiB the bomb inflates to (it stops at max_page_bytes).
     print(f"peak RSS of the massaudit process: {peak} MiB")
     assert 0 < peak < 600
+
+
+def test_a_partial_scan_is_noted_in_the_outcome():
+    from document_fixtures import pdf
+
+    from rules.checks import registry
+    from rules.checks.settings import CheckSettings
+
+    facts = pdf(pages=900, pages_scanned=500, scan_limit="limit: 500 pages scanned of 900")
+    result = registry().document["pdf-text-extractable"](facts, CheckSettings())
+    assert result.note.endswith("; 500 pages scanned (limit: 500 pages scanned of 900)")

@@ -88,9 +88,12 @@ def pdf_text_extractable(facts: Facts, settings: CheckSettings) -> CheckResult:
     if not _is_pdf(facts) or "image_only_pages" not in facts:
         return CheckResult.inapplicable("not a PDF")
     pages = facts["image_only_pages"]
+    note = f"{facts.get('text_pages', 0)} pages with text"
+    if facts.get("scan_limit"):  # a partial scan: say how far it went
+        note += f"; {facts.get('pages_scanned', 0)} pages scanned ({facts['scan_limit']})"
     return CheckResult.of(
         [_doc(f"Page {n} is an image with no real text (scanned?).", f"page {n}") for n in pages],
-        note=f"{facts.get('text_pages', 0)} pages with text",
+        note=note,
     )
 
 
