@@ -36,12 +36,13 @@ def db_url(request, tmp_path):
     return request.getfixturevalue("postgres_url")
 
 
-def hostile_page(store: Store, run_id: int, url: str) -> int:
+def hostile_page(store: Store, run_id: int, url: str, hostile: bool = True) -> int:
+    nul = "\x00" if hostile else ""
     artifacts = PageArtifacts(
         url=url,
         final_url=url,
         status=200,
-        title="Hostile\x00 title",
+        title=f"Hostile{nul} title",
         axe={"violations": [], "passes": []},
         error=None,
     )
@@ -50,21 +51,21 @@ def hostile_page(store: Store, run_id: int, url: str) -> int:
         "accessibility",
         "fail",
         "critical",
-        "img\x00",
-        "<img\x00>",
+        f"img{nul}",
+        f"<img{nul}>",
         ("1.1.1",),
-        "m\x00",
+        f"m{nul}",
     )
-    judgement = PageJudgement([finding], {"image-alt\x00": "fail"}, {"accessibility": 0.0})
+    judgement = PageJudgement([finding], {f"image-alt{nul}": "fail"}, {"accessibility": 0.0})
     child = UrlOutcome(
         "s",
         url + "child.pdf",
         "skipped",
         "document",
-        "detail\x00",
+        f"detail{nul}",
         document="pdf",
-        content_type=LONG_CONTENT_TYPE,
-        size=FIVE_GB,
+        content_type=LONG_CONTENT_TYPE if hostile else "application/pdf",
+        size=FIVE_GB if hostile else 1,
     )
     return store.save_page(
         run_id,
@@ -74,8 +75,8 @@ def hostile_page(store: Store, run_id: int, url: str) -> int:
         artifacts=artifacts,
         judgement=judgement,
         links=(url + "child.pdf",),
-        etag='"\x00etag"',
-        last_modified=LONG_LAST_MODIFIED,
+        etag=f'"{nul}etag"',
+        last_modified=LONG_LAST_MODIFIED if hostile else None,
         content_hash="h",
         url_state={"site_id": "s", "url": url, "state": "audited", "depth": 0},
         discovered=[asdict(child)],
@@ -147,7 +148,7 @@ def test_schema_3_database_is_upgraded_in_place(postgres_url):
 def test_postgres_connections_killed_mid_run_are_survived(postgres_url):
     store = Store(postgres_url, retry_delays=FAST)
     run_id = store.begin_run({}, {}, VERSIONS)
-    hostile_page(store, run_id, "http://x/1/")
+    hostile_page(store, run_id, "http://x/1/", hostile=False)
     database = store.engine.url.database
     admin = create_engine(postgres_url.rsplit("/", 1)[0] + "/postgres")
     with admin.begin() as conn:
@@ -160,7 +161,7 @@ def test_postgres_connections_killed_mid_run_are_survived(postgres_url):
         ).scalar()
     admin.dispose()
     assert killed >= 1  # the store's pooled connection
-    hostile_page(store, run_id, "http://x/2/")
+    hostile_page(store, run_id, "http://x/2/", hostile=False)
     store.record_url_states(run_id, [{"site_id": "s", "url": "http://x/3/", "state": "queued"}])
     assert [p.url for p in store.pages(run_id)] == ["http://x/1/", "http://x/2/"]
     store.close()

@@ -1,0 +1,104 @@
+"""kill -9 at the moment a page is committed, then --resume: the run ends with the same pages
+and documents as a run never killed (fault injection through MASSAUDIT_FAULT)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from integration_helpers import REPO, massaudit
+from tree_site import serve_tree, site_entry, sites_toml
+
+from store.db import FAULT_ENV, Store
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "/": ("/a/", "/b/", "/slow.pdf"),
+    "/a/": ("/a/1/", "/"),
+    "/b/": ("/b/1/",),
+    "/a/1/": (),
+    "/b/1/": (),
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("durable")
+    with serve_tree(PAGES, slow_pdf="/slow.pdf") as base:
+        (tmp / "sites.toml").write_text(sites_toml(site_entry("tree", base, "/")))
+        yield tmp, base
+
+
+def run_command(tmp, db, *extra: str) -> list[str]:
+    return [
+        "run",
+        "--sites",
+        str(tmp / "sites.toml"),
+        "--db",
+        str(db),
+        "--out",
+        str(tmp / f"out-{db.stem}"),
+        "--quiet",
+        "--concurrency",
+        "1",
+        *extra,
+    ]
+
+
+def snapshot(db) -> tuple[list[str], list[str], list[tuple[str, str, str | None]]]:
+    store = Store(str(db))
+    pages = sorted(p.url for p in store.pages(1))
+    documents = sorted(d.url for d in store.documents(1))
+    states = sorted((s.url, s.state, s.reason) for s in store.url_states(1))
+    status = store.get_run(1).status
+    store.close()
+    assert status == "complete"
+    return pages, documents, states
+
+
+@pytest.fixture(scope="module")
+def clean(served):
+    tmp, _ = served
+    result = massaudit(*run_command(tmp, tmp / "clean.sqlite"))
+    assert result.returncode == 0, result.stderr
+    return snapshot(tmp / "clean.sqlite")
+
+
+@pytest.mark.parametrize(
+    "commits",
+    [
+        1,  # the start page: every other URL was first seen on it
+        2,  # a page audited while the slow PDF it links to is still downloading
+    ],
+)
+def test_kill_9_after_a_page_commit_then_resume_equals_a_clean_run(served, clean, commits):
+    tmp, _ = served
+    db = tmp / f"killed-{commits}.sqlite"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "massaudit.cli", *run_command(tmp, db)],
+        cwd=REPO,
+        env={**os.environ, FAULT_ENV: f"kill-after-page-commit:{commits}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    returncode = process.wait(timeout=300)
+    with contextlib.suppress(ProcessLookupError):  # the browser, if it outlived the process
+        os.killpg(process.pid, signal.SIGKILL)
+    stderr = process.stderr.read()
+    process.stderr.close()
+    assert returncode == -signal.SIGKILL, stderr
+    store = Store(str(db))
+    assert len(store.pages(1)) == commits and store.documents(1) == []
+    store.close()
+
+    result = massaudit(*run_command(tmp, db, "--resume"))
+    assert result.returncode == 0, result.stderr
+    assert snapshot(db) == clean
+    assert len(clean[0]) == len(PAGES) and len(clean[1]) == 1

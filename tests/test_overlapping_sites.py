@@ -1,0 +1,77 @@
+"""Two sites whose scopes overlap (a whole host beside an agency section of it): every page is
+audited once, under the most specific site, and the other site says where it went."""
+
+from __future__ import annotations
+
+import pytest
+from integration_helpers import massaudit
+from tree_site import serve_tree, site_entry, sites_toml
+
+from crawler.scope import ScopeOwners
+from crawler.sites import load_sites
+from store.db import Store
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "/": ("/agency/", "/about/"),
+    "/about/": ("/", "/agency/x/"),
+    "/agency/": ("/agency/x/", "/"),
+    "/agency/x/": ("/about/",),
+}
+
+
+def test_a_page_in_two_scopes_is_audited_once_under_the_most_specific(tmp_path):
+    with serve_tree(PAGES) as base:
+        (tmp_path / "sites.toml").write_text(
+            sites_toml(
+                site_entry("whole-host", base, "/"),
+                site_entry("agency", base, "/agency/", include=("^/agency/",)),
+            )
+        )
+        db = tmp_path / "audit.sqlite"
+        result = massaudit(
+            "run",
+            "--sites",
+            str(tmp_path / "sites.toml"),
+            "--db",
+            str(db),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        )
+    assert result.returncode == 0, result.stderr
+    store = Store(str(db))
+    assert store.get_run(1).status == "complete"
+    pages = sorted((p.site_id, p.url.removeprefix(base)) for p in store.pages(1))
+    assert pages == [
+        ("agency", "/agency/"),
+        ("agency", "/agency/x/"),
+        ("whole-host", "/"),
+        ("whole-host", "/about/"),
+    ]
+    states = {
+        (s.site_id, s.url.removeprefix(base)): (s.state, s.reason) for s in store.url_states(1)
+    }
+    assert states[("whole-host", "/agency/")] == ("skipped", "other_site")
+    assert states[("whole-host", "/agency/x/")] == ("skipped", "other_site")
+    assert states[("agency", "/")] == ("skipped", "out_of_scope")
+    store.close()
+
+
+def test_the_owner_of_a_url_is_the_most_specific_site_then_the_first(tmp_path):
+    base = "http://127.0.0.1:8000"
+    (tmp_path / "sites.toml").write_text(
+        sites_toml(
+            site_entry("whole-host", base, "/"),
+            site_entry("agency", base, "/agency/", include=("^/agency/",)),
+            site_entry("agency-again", base, "/agency/", include=("^/agency/",)),
+            site_entry("whole-host-again", base, "/"),
+        )
+    )
+    owners = ScopeOwners(load_sites(tmp_path / "sites.toml").sites)
+    assert owners.owner(f"{base}/agency/x/") == "agency"
+    assert owners.owner(f"{base}/about/") == "whole-host"
+    assert owners.owner("http://elsewhere.example/") is None
+    [(host, ids)] = owners.shared_hosts()
+    assert host == "127.0.0.1:8000" and len(ids) == 4
