@@ -48,6 +48,7 @@ SKIP_REASON_TEXT = {
     "not_html": "Not a web page (file, image or other content)",
     "document": "Linked document (listed under Documents)",
     "out_of_scope": "Outside the site (other hosts or excluded paths)",
+    "other_site": "Audited under another site whose scope is more specific",
 }
 BROKEN_REASONS = {"http_error", "timeout", "network_error", "redirect_loop"}
 # What each compliance-matrix status means (docs/scoring.md, "Compliance matrix").
