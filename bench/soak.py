@@ -484,14 +484,19 @@ def twin_figures(
 ) -> dict:
     diff = compare(clean, twin, set(hostile_urls))
     ordinary, hostile = sum(diff["ordinary"].values()), sum(diff["hostile"].values())
-    equal = ordinary == 0 and twin.status == "complete"
+    equal = ordinary == 0 and twin.status == clean.status == "complete"
     print(
         f"\nResumed twin: kill -9 at page {kill_at}, {len(runs) - 1} resume(s), "
         f"{sum(r.seconds for r in runs):.0f} s in all, run status {twin.status}"
     )
     for n, run in enumerate(runs):
         print(f"  {'first run' if n == 0 else f'resume {n}':9s}: {_how(run)}")
-    print(f"  pages by final state: {final_states(twin)}")
+    if runs[0].finished:
+        print(f"  the first run ended before page {kill_at}: it was not killed")
+    if clean.status != "complete" or twin.status != "complete":
+        print(f"  runs not both complete (clean {clean.status}, twin {twin.status}): not equal")
+    states = ", ".join(f"{state} {n}" for state, n in final_states(twin).items())
+    print(f"  pages by final state: {states}")
     print(
         f"resumed twin equals clean run: {'yes' if equal else 'no'} "
         f"({ordinary} differences on ordinary pages{_parts(diff['ordinary'])}; "
