@@ -65,10 +65,20 @@ class ScopeOwners:
         chosen = specific or containing
         return chosen[0].site.id if chosen else None
 
-    def shared_hosts(self) -> list[tuple[str, tuple[str, ...]]]:
-        """(host, ids of the sites that crawl it), for hosts more than one site crawls."""
-        return [
-            (host, tuple(scope.site.id for scope in scopes))
-            for host, scopes in sorted(self._by_host.items())
-            if len(scopes) > 1
-        ]
+    def overlaps(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(host, ids of sites whose scopes may share URLs there): a site taking the whole host
+        beside others, or sites with the same include pattern. Information, not an error."""
+        found = []
+        for host, scopes in sorted(self._by_host.items()):
+            whole_host = any(not scope.include for scope in scopes)
+            patterns = [p.pattern for scope in scopes for p in scope.include]
+            repeated = {p for p in patterns if patterns.count(p) > 1}
+            ids = tuple(
+                scope.site.id
+                for scope in scopes
+                if (whole_host and len(scopes) > 1)
+                or any(p.pattern in repeated for p in scope.include)
+            )
+            if ids:
+                found.append((host, ids))
+        return found

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from audits.browser import ANALYTICS_HOSTS, BrowserNotFound, check_chromium
 from audits.collector import AuditSettings
+from crawler.scope import ScopeOwners
 from crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit import __version__, arguments
 from massaudit.arguments import PathProblem
@@ -270,6 +271,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sites = load_sites(args.sites)
     check_disabled_rules(sites, load_catalogue())
     print(f"{args.sites}: {len(sites.agencies)} agencies, {len(sites.sites)} sites, valid")
+    for host, site_ids in ScopeOwners(sites.sites).overlaps():
+        print(
+            f"note: sites {', '.join(site_ids)} share {host}: a URL in several of their scopes "
+            "is audited once, under the most specific (docs/crawling.md, Scope)"
+        )
     return EXIT_OK
 
 

@@ -73,5 +73,27 @@ def test_the_owner_of_a_url_is_the_most_specific_site_then_the_first(tmp_path):
     assert owners.owner(f"{base}/agency/x/") == "agency"
     assert owners.owner(f"{base}/about/") == "whole-host"
     assert owners.owner("http://elsewhere.example/") is None
-    [(host, ids)] = owners.shared_hosts()
+    [(host, ids)] = owners.overlaps()
     assert host == "127.0.0.1:8000" and len(ids) == 4
+
+
+def test_validate_notes_overlapping_sites(tmp_path):
+    base = "http://127.0.0.1:8000"
+    (tmp_path / "sites.toml").write_text(
+        sites_toml(
+            site_entry("whole-host", base, "/"),
+            site_entry("agency", base, "/agency/", include=("^/agency/",)),
+            site_entry("other-agency", base, "/other/", include=("^/other/",)),
+        )
+    )
+    result = massaudit("validate", "--sites", str(tmp_path / "sites.toml"))
+    assert result.returncode == 0, result.stderr
+    [note] = [line for line in result.stdout.splitlines() if line.startswith("note:")]
+    assert "whole-host, agency, other-agency share 127.0.0.1:8000" in note
+    disjoint = sites_toml(
+        site_entry("agency", base, "/agency/", include=("^/agency/",)),
+        site_entry("other-agency", base, "/other/", include=("^/other/",)),
+    )
+    (tmp_path / "sites.toml").write_text(disjoint)
+    result = massaudit("validate", "--sites", str(tmp_path / "sites.toml"))
+    assert result.returncode == 0 and "note:" not in result.stdout, result.stdout
