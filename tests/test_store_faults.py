@@ -4,7 +4,9 @@ PostgreSQL, transient failures are retried, and every other failure is one line.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
 import threading
 from collections import Counter
 from dataclasses import asdict
@@ -292,3 +294,36 @@ def test_declared_document_size_is_bounded(declared, expected, tmp_path):
     asyncio.run(spider.parse_document(response))
     [outcome] = hooks.outcomes
     assert Counter([outcome.reason]) == Counter(["document"]) and outcome.size == expected
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MiB tmpfs (needs the right to mount; skipped with the reason otherwise)."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_full_disk_is_one_line(small_disk):
+    store = Store(str(small_disk / "audit.sqlite"), retry_delays=FAST)
+    run_id = store.begin_run({}, {}, VERSIONS)
+    noise = os.urandom(200_000).hex()  # incompressible, so it fills the disk
+    with pytest.raises(StoreError) as excinfo:
+        for n in range(20):
+            store.record_url_states(
+                run_id,
+                [{"site_id": "s", "url": f"http://x/{n}", "state": "queued", "detail": noise}],
+            )
+    message = str(excinfo.value)
+    assert "\n" not in message and "full" in message and "after 5 tries" in message, message
+    store.close()
