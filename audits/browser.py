@@ -8,6 +8,8 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Playwright
 
+from audits.scope_guard import GUARD_CHROMIUM_ARGS, GUARD_IGNORED_DEFAULT_ARGS
+
 CHROMIUM_ENV = "MASSAUDIT_CHROMIUM"
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -88,7 +90,8 @@ async def launch_chromium(playwright: Playwright, blocked_hosts: tuple[str, ...]
         return await playwright.chromium.launch(
             executable_path=executable,
             headless=True,
-            args=list(CHROMIUM_ARGS) + blocking_args(blocked_hosts),
+            args=[*CHROMIUM_ARGS, *GUARD_CHROMIUM_ARGS, *blocking_args(blocked_hosts)],
+            ignore_default_args=list(GUARD_IGNORED_DEFAULT_ARGS),
         )
     except Exception as exc:  # Playwright raises its own Error with a long multi-line text
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

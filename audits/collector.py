@@ -7,15 +7,17 @@ import contextlib
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
 
 from audits.axe import AXE_TAGS, axe_source
 from audits.browser import ANALYTICS_HOSTS, launch_chromium
+from audits.scope_guard import BrowserScope, NavigationGuard
 from rules.model import PageArtifacts
 
 # Passes and inapplicable keep every rule id but only one sample node each: judging needs the
@@ -93,6 +95,7 @@ class _Tab:
         self.page = page
         self.network: list[Any] = []  # requests finished since the current navigation began
         self.resized = False
+        self.guard: NavigationGuard | None = None  # set once the page's DevTools session is up
         if record_network:  # without a listener the driver does not send request events
             page.on("requestfinished", lambda request: self.network.append(request))
         # A window the page opens would stay open for as long as this page is reused.
@@ -208,11 +211,18 @@ class Auditor:
             if not self._live:
                 self._drained.set()
 
-    async def audit(self, url: str) -> PageArtifacts:
+    async def audit(self, url: str, *, allowed_hosts: Iterable[str] | None = None) -> PageArtifacts:
         """Render `url`, run axe-core and collect the facts our own checks judge.
 
-        Errors become an artifact with `error` set.
+        The browser's top frame stays on `allowed_hosts` (the site's; the URL's own host when
+        None), and internal addresses are refused unless listed there. Errors become an
+        artifact with `error` set.
         """
+        scope = (
+            BrowserScope.of(allowed_hosts)
+            if allowed_hosts is not None
+            else BrowserScope.of_url(url)
+        )
         if self._browser is None:
             async with self._start_lock:  # lazily: a run that reuses every page never starts one
                 if self._browser is None:
@@ -228,6 +238,7 @@ class Auditor:
             title = ""
             try:
                 tab = await self._open_tab(slot)
+                tab.guard.begin(scope)
                 page = tab.page
                 tab.network = []
                 response = await page.goto(url, wait_until="load")
@@ -250,23 +261,37 @@ class Auditor:
                     facts = await self._collect_facts(tab, response, slot, final_url)
                     timings["facts_ms"] = _ms_since(facts_started)
                 timings["total_ms"] = _ms_since(started)
+                tab.guard.raise_if_refused()
                 healthy = True
                 return PageArtifacts(url, final_url, status, title, axe, timings, facts=facts)
             except Exception as exc:  # one broken page must not end the run
                 timings["total_ms"] = _ms_since(started)
-                message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                error = f"{type(exc).__name__}: {message}"[:500]
+                refused = tab.guard.refusal_error() if tab and tab.guard else None
+                if refused is not None:  # why the page broke, whatever the browser reported
+                    final_url, title = url, ""
+                failure = refused or exc
+                message = str(failure).strip().splitlines()[0] if str(failure).strip() else ""
+                error = f"{type(failure).__name__}: {message}"[:500]
                 return PageArtifacts(url, final_url, status, title, {}, timings, error=error)
             finally:
                 await self._release_tab(slot, tab, healthy)
                 await self._release_context(slot)
 
     async def _open_tab(self, slot: _ContextSlot) -> _Tab:
-        if slot.idle:
-            return slot.idle.pop()
+        while slot.idle:
+            tab = slot.idle.pop()
+            if tab.guard.navigation_refused is None:  # it did not try to leave while it waited
+                return tab
+            await _close_quietly(tab.page)
         page = await slot.context.new_page()
         page.set_default_timeout(self.settings.navigation_timeout_s * 1000)
-        return _Tab(page, record_network=self.settings.collect_facts)
+        tab = _Tab(page, record_network=self.settings.collect_facts)
+        try:
+            tab.guard = await NavigationGuard.attach(slot.context, page)
+        except BaseException:
+            await _close_quietly(page)
+            raise
+        return tab
 
     async def _release_tab(self, slot: _ContextSlot, tab: _Tab | None, healthy: bool) -> None:
         """Keep a page that audited cleanly for the next URL; close it after any error."""
@@ -306,30 +331,49 @@ class Auditor:
         facts["target_size"] = {
             bucket: target.get(bucket) or [] for bucket in ("violations", "incomplete")
         }
-        facts["not_found_probe"] = await self._probe_404(slot, final_url)
+        facts["not_found_probe"] = await self._probe_404(slot, final_url, tab.guard.scope)
+        facts["refused_requests"] = tab.guard.refused_requests()
         return facts
 
-    async def _probe_404(self, slot: _ContextSlot, url: str) -> dict[str, Any] | None:
-        """Once per host: what a surely-missing address answers (a real 404, or a soft 404)."""
+    async def _probe_404(
+        self, slot: _ContextSlot, url: str, scope: BrowserScope
+    ) -> dict[str, Any] | None:
+        """Once per host: what a surely-missing address answers (a real 404, or a soft 404).
+
+        Only on the site's own hosts, and redirects are followed only within them.
+        """
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
+        if parts.scheme not in ("http", "https") or not scope.allows_document(url):
             return None
         origin = f"{parts.scheme}://{parts.netloc}"
         task = self._probes.get(origin)
         if task is None:
             probe_url = f"{origin}/massaudit-404-probe-{secrets.token_hex(6)}"
             task = self._probes[origin] = asyncio.ensure_future(
-                _fetch_status(slot.context, probe_url)
+                _fetch_status(slot.context, probe_url, scope)
             )
         return await asyncio.shield(task)
 
 
-async def _fetch_status(context: BrowserContext, url: str) -> dict[str, Any]:
+_PROBE_REDIRECTS = 5
+_REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+async def _fetch_status(context: BrowserContext, url: str, scope: BrowserScope) -> dict[str, Any]:
+    """Status of `url`, following redirects one hop at a time and only within `scope`."""
+    current = url
     try:
-        response = await context.request.get(url, timeout=15000)
-        result = {"url": url, "status": response.status, "final_url": response.url}
-        await response.dispose()
-        return result
+        for _ in range(_PROBE_REDIRECTS + 1):
+            response = await context.request.get(current, timeout=15000, max_redirects=0)
+            status, location = response.status, response.headers.get("location")
+            await response.dispose()
+            if status not in _REDIRECT_STATUSES or not location:
+                break
+            target = urljoin(current, location)
+            if not scope.allows_document(target):
+                return {"url": url, "status": status, "final_url": current, "location": target}
+            current = target
+        return {"url": url, "status": status, "final_url": current}
     except Exception as exc:
         return {"url": url, "status": None, "error": f"{type(exc).__name__}"}
 

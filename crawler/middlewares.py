@@ -9,6 +9,8 @@ from typing import Any
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from crawler.sites import SitesConfig, host_key
+
 MAX_RETRY_AFTER_S = 300.0
 
 
@@ -17,7 +19,11 @@ class OutOfScopeRedirect(IgnoreRequest):
 
 
 class ScopeGuardMiddleware:
-    """Drops any request whose URL is outside its site, so redirects never leave the site."""
+    """Drops any request whose URL is outside its site, so redirects never leave the site.
+
+    robots.txt (fetched by Scrapy for every host, for no site in particular) and sitemaps may be
+    redirected only to the hosts of the site(s) whose `allowed_hosts` hold the host first asked.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -27,15 +33,34 @@ class ScopeGuardMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Any = None) -> None:
-        site_id = request.meta.get("site_id")
-        if (
-            site_id is None
-            or not request.meta.get("redirect_urls")
-            or request.meta.get("link_check")
-        ):
+        redirects = request.meta.get("redirect_urls")
+        if not redirects or request.meta.get("link_check"):
             return None
-        if not self.crawler.spider.in_scope(site_id, request.url, request.meta):
+        spider = self.crawler.spider
+        site_id = request.meta.get("site_id")
+        if site_id is None or request.meta.get("sitemap_depth") is not None:
+            hosts = owners_hosts(spider.sites, redirects[0], site_id)
+            if _host(request.url) not in hosts:
+                raise OutOfScopeRedirect(f"redirects to {request.url}, outside the site's hosts")
+            return None
+        if not spider.in_scope(site_id, request.url, request.meta):
             raise OutOfScopeRedirect(f"redirects to {request.url}, outside the site")
+        return None
+
+
+def owners_hosts(sites: SitesConfig, url: str, site_id: str | None = None) -> set[str]:
+    """The allowed hosts of `site_id`, or when None of every site that allows `url`'s host."""
+    host = _host(url)
+    owners = [
+        s for s in sites.sites if s.id == site_id or (site_id is None and host in s.allowed_hosts)
+    ]
+    return {h for s in owners for h in s.allowed_hosts}
+
+
+def _host(url: str) -> str | None:
+    try:
+        return host_key(url)
+    except ValueError:  # an unreadable port
         return None
 
 

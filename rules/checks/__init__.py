@@ -19,7 +19,9 @@ The facts (`PageArtifacts.facts`, gathered by audits/facts.js and audits/collect
   performance          {lcp_ms, cls, dom_content_loaded_ms, load_ms}
   reflow_320           {width, scroll_width, client_width, offenders[]} at 320 CSS px
   target_size          axe-core's target-size results at 320 CSS px {violations, incomplete}
-  not_found_probe      {url, status, final_url} of a missing address on the page's host
+  not_found_probe      {url, status, final_url, location} of a missing address on the page's
+                       host (location: a redirect off the site's hosts, not followed)
+  refused_requests[]   {url, reason} requests to internal addresses the browser refused
 """
 
 from __future__ import annotations
