@@ -38,11 +38,15 @@ def test_contexts_and_browser_recycled_without_losing_pages(tmp_path):
     assert pages_on_last_browser < 9  # the browser was replaced at least once
 
 
-def _audit_in_order(base: str, paths: list[str], settings: AuditSettings):
+def _audit_in_order(
+    base: str, paths: list[str], settings: AuditSettings, allowed_hosts: list[str] | None = None
+):
     async def run():
         auditor = Auditor(settings)
         try:
-            results = [await auditor.audit(f"{base}/{path}") for path in paths]
+            results = [
+                await auditor.audit(f"{base}/{path}", allowed_hosts=allowed_hosts) for path in paths
+            ]
             return results, len(auditor._current.context.pages)
         finally:
             await auditor.close()
@@ -129,9 +133,11 @@ def test_blocked_hosts_are_never_reached(tmp_path):
             "</main></body></html>"
         )
         titles = []
+        # Both names are the site's: the browser refuses other local addresses on its own.
+        hosts = [f"127.0.0.1:{port}", f"localhost:{port}"]
         for blocked in ((), ("localhost",)):
             settings = AuditSettings(concurrency=1, blocked_hosts=blocked, collect_facts=False)
-            (result,), _ = _audit_in_order(base, ["page.html"], settings)
+            (result,), _ = _audit_in_order(base, ["page.html"], settings, hosts)
             titles.append(result.title)
     assert titles == ["reached", "blocked"]
 
