@@ -66,6 +66,9 @@ class RunSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     findings: Counter[str] = field(default_factory=Counter)
     per_site: Counter[str] = field(default_factory=Counter)
+    # Browsers replaced because one died or got stuck, and pages audited again after that.
+    browser_restarts: int = 0
+    pages_retried: int = 0
     seconds: float = 0.0
     started: float = field(default_factory=time.monotonic, repr=False)
 
@@ -315,7 +318,7 @@ class AuditHooks:
                 if self.failed:  # stopped while this page waited: it stays queued for --resume
                     return
                 hosts = self.allowed_hosts.get(page.site_id)
-                artifacts = await self.auditor.audit(page.url, allowed_hosts=hosts)
+                artifacts = await self._audit_within_budget(page, hosts)
                 # Judging and storing run on one worker thread, off the event loop that drives
                 # the browser, and in order (one writer for SQLite).
                 judgement, state = await asyncio.get_running_loop().run_in_executor(
@@ -326,6 +329,10 @@ class AuditHooks:
             self.stop(exc)
             return
         summary = self.summary
+        if self.auditor.restarts > summary.browser_restarts:
+            self.log.event("browser restarted", restarts=self.auditor.restarts, url=page.url)
+        summary.browser_restarts = self.auditor.restarts
+        summary.pages_retried = self.auditor.retried
         if artifacts.error:
             summary.pages_failed += 1
             summary.skipped[state["reason"]] += 1
@@ -345,6 +352,25 @@ class AuditHooks:
         )
         if self.progress is not None:
             self.progress(summary, page.url)
+
+    async def _audit_within_budget(
+        self, page: FetchedPage, allowed_hosts: tuple[str, ...] | None
+    ) -> PageArtifacts:
+        """The auditor bounds every step; this bounds the whole page (both attempts, closing,
+        a browser restart) should anything still hang. A page over it is a `timeout`, and the
+        browser is replaced so nothing of it lingers."""
+        budget = self.auditor.settings.page_budget_s()
+        task = asyncio.ensure_future(self.auditor.audit(page.url, allowed_hosts=allowed_hosts))
+        # Not wait_for: it would wait for the cancelled audit to finish, and that may be what hangs.
+        done, _ = await asyncio.wait({task}, timeout=budget)
+        if done:
+            return task.result()
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # nothing unretrieved
+        self.log.event("page over its budget", site=page.site_id, url=page.url, seconds=budget)
+        await asyncio.wait_for(self.auditor.recycle(), budget)
+        error = f"TimeoutError: the whole audit of the page took longer than {budget:g} s"
+        return PageArtifacts(page.url, page.url, None, "", {}, {}, error=error)
 
     def _write_later(self, write: Callable[..., Any], *args: Any) -> None:
         """Queue a store write on the writer thread, in order with the page writes, so the event
@@ -493,6 +519,7 @@ async def _crawl_and_audit(
         if fatal:
             raise fatal[0]
     finally:
+        summary.browser_restarts, summary.pages_retried = auditor.restarts, auditor.retried
         await auditor.close()
         if hooks is not None:
             hooks.close_writer()
