@@ -6,12 +6,16 @@ The real Chromium against tests/hostile_site.py on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 from hostile_site import HOSTILE_PAGES, normal_paths, serve_hostile_site, sites_toml
 from integration_helpers import massaudit
 
 from audits.collector import Auditor, AuditSettings
+from crawler.items import FetchedPage
+from massaudit.run import AuditHooks, RunLog, _page_state
 from store.db import Store
 
 pytestmark = pytest.mark.browser
@@ -122,3 +126,36 @@ def test_an_endless_script_during_the_audit_is_a_timeout_and_the_next_page_is_au
     spinning, normal = results
     assert spinning.error == "TimeoutError: axe-core took longer than 3 s"
     assert normal.error is None and normal.title == "Page 1"
+
+
+@dataclass(frozen=True)
+class _TinyBudget(AuditSettings):
+    def page_budget_s(self) -> float:
+        return 0.5
+
+
+class _StuckAuditor(Auditor):
+    """A page that never finishes: a hang none of the auditor's own bounds caught."""
+
+    def __init__(self) -> None:
+        super().__init__(_TinyBudget())
+        self.recycled = 0
+
+    async def audit(self, url, *, allowed_hosts=None):
+        await asyncio.Event().wait()
+
+    async def recycle(self) -> None:
+        self.recycled += 1
+
+
+def test_the_run_backstop_records_a_timeout_and_recycles_the_browser():
+    auditor = _StuckAuditor()
+    hooks = SimpleNamespace(auditor=auditor, log=RunLog(None))
+    page = FetchedPage(
+        "local", "test", "http://127.0.0.1:9/x", "http://127.0.0.1:9/x", 200, 0, "", b""
+    )
+    artifacts = asyncio.run(AuditHooks._audit_within_budget(hooks, page, None))
+    assert artifacts.error == "TimeoutError: the whole audit of the page took longer than 0.5 s"
+    assert auditor.recycled == 1
+    state = _page_state("local", page.url, 0, artifacts)
+    assert (state["state"], state["reason"]) == ("skipped", "timeout")
