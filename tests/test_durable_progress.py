@@ -8,9 +8,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from integration_helpers import REPO, massaudit
+from sqlalchemy import create_engine, text
 from tree_site import serve_tree, site_entry, sites_toml
 
 from store.db import FAULT_ENV, Store
@@ -34,7 +36,7 @@ def served(tmp_path_factory):
         yield tmp, base
 
 
-def run_command(tmp, db, *extra: str) -> list[str]:
+def run_command(tmp, db, *extra: str, out: str | None = None) -> list[str]:
     return [
         "run",
         "--sites",
@@ -42,7 +44,7 @@ def run_command(tmp, db, *extra: str) -> list[str]:
         "--db",
         str(db),
         "--out",
-        str(tmp / f"out-{db.stem}"),
+        str(tmp / f"out-{out or db.stem}"),
         "--quiet",
         "--concurrency",
         "1",
@@ -102,3 +104,42 @@ def test_kill_9_after_a_page_commit_then_resume_equals_a_clean_run(served, clean
     assert result.returncode == 0, result.stderr
     assert snapshot(db) == clean
     assert len(clean[0]) == len(PAGES) and len(clean[1]) == 1
+
+
+@pytest.mark.postgres
+def test_postgres_connections_killed_mid_run_are_survived(served, clean, postgres_url):
+    tmp, _ = served
+    process = subprocess.Popen(
+        [sys.executable, "-m", "massaudit.cli", *run_command(tmp, postgres_url, out="pg")],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    database = postgres_url.rsplit("/", 1)[1]
+    watcher = create_engine(postgres_url)
+    killed = 0
+    deadline = time.monotonic() + 240
+    with watcher.connect() as conn:
+        while not killed and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+            tables = conn.execute(text("SELECT to_regclass('pages')")).scalar()
+            if tables and conn.execute(text("SELECT count(*) FROM pages")).scalar() >= 1:
+                killed = conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": database},
+                ).scalar()
+            conn.commit()
+    watcher.dispose()
+    stdout, stderr = process.communicate(timeout=300)
+    assert killed >= 1, f"the run's connection was not there to kill: {stderr}"
+    assert process.returncode == 0, stderr
+    assert "complete" in stdout
+    store = Store(postgres_url)
+    assert store.get_run(1).status == "complete"
+    assert sorted(p.url for p in store.pages(1)) == clean[0]
+    assert sorted(d.url for d in store.documents(1)) == clean[1]
+    store.close()
