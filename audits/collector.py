@@ -95,14 +95,16 @@ class AuditSettings:
     close_timeout_s: float = 10.0
 
     def attempt_budget_s(self) -> float:
-        """The longest one attempt at a page may take: navigation, axe-core, the facts (two
-        scripts and the 404 probe), each at its own timeout, with a margin."""
-        return self.navigation_timeout_s + 3 * self.axe_timeout_s + _PROBE_TIMEOUT_S + 10
+        """The longest one attempt at a page may take: opening a tab and loading the page,
+        axe-core, the facts (two scripts and the 404 probe), each at its own timeout, and
+        closing the tab and its context, or a new browser should they not close."""
+        rendering = 2 * self.navigation_timeout_s + 5 + 3 * self.axe_timeout_s + _PROBE_TIMEOUT_S
+        return rendering + 10 + 2 * self.close_timeout_s + _LAUNCH_TIMEOUT_S
 
     def page_budget_s(self) -> float:
         """The backstop for a whole page: two attempts (a page is retried once when the browser
-        dies under it), closing their tabs and contexts, and a browser restart between them."""
-        return 2 * (self.attempt_budget_s() + 2 * self.close_timeout_s) + _LAUNCH_TIMEOUT_S + 10
+        dies under it), with a margin."""
+        return 2 * self.attempt_budget_s() + 10
 
 
 class _Tab:
