@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from audits.axe import AXE_TAGS, axe_source
 from audits.browser import ANALYTICS_HOSTS, launch_chromium
@@ -117,12 +118,14 @@ class _Tab:
         self.resized = False
         self.guard: NavigationGuard | None = None  # set once the page's DevTools session is up
         self.navigations = 0  # top-frame navigations since the current URL was requested
+        self.crashed = False  # its renderer died (killed, or out of memory)
         if record_network:  # without a listener the driver does not send request events
             page.on("requestfinished", lambda request: self.network.append(request))
         # A window the page opens would stay open for as long as this page is reused.
         page.on("popup", lambda popup: asyncio.ensure_future(_close_quietly(popup)))
         page.on("dialog", _answer_dialog)
         page.on("framenavigated", self._navigated)
+        page.on("crash", lambda _: setattr(self, "crashed", True))
 
     def _navigated(self, frame: Any) -> None:
         if frame.parent_frame is None:
@@ -421,6 +424,7 @@ class Auditor:
                     or _is_lost(exc)
                     or self._browser is None
                     or not self._browser.is_connected()
+                    or (tab is not None and await _renderer_died(tab, exc))
                 )
                 return artifacts, slot.generation if lost else None
         finally:
@@ -597,6 +601,19 @@ async def _within(awaitable: Any, seconds: float, what: str) -> Any:
         return await asyncio.wait_for(awaitable, seconds)
     except TimeoutError:
         raise TimeoutError(f"{what} took longer than {seconds:g} s") from None
+
+
+async def _renderer_died(tab: _Tab, exc: BaseException) -> bool:
+    """Whether the page failed because its renderer died: the crash event may come after the
+    error it caused (a navigation aborted), so a page that failed otherwise than by timing out
+    is asked once whether it is still there."""
+    if tab.crashed or isinstance(exc, TimeoutError | PlaywrightTimeoutError):
+        return tab.crashed
+    try:
+        await asyncio.wait_for(tab.page.evaluate("1"), 5)
+    except Exception as error:
+        return tab.crashed or _is_lost(error)
+    return False
 
 
 def _one_line(exc: BaseException) -> str:

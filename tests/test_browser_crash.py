@@ -154,22 +154,36 @@ def test_a_killed_browser_and_a_killed_driver_are_replaced():
     assert restarts == 2
 
 
-def test_a_page_that_kills_the_browser_twice_is_a_browser_error(monkeypatch):
-    """The server kills the browser whenever it is asked for one page: that page is retried
-    once, then recorded; the pages around it are audited."""
+@pytest.mark.parametrize(
+    ("names", "kills", "restarts"),
+    [
+        (("chromium", "chrome"), 2, 2),  # the whole browser, each time the page is asked for
+        (("--type=renderer",), 2, 0),  # only the renderers: the browser stays
+        (("--type=renderer",), 1, 0),  # once: the retry audits the page
+    ],
+)
+def test_a_page_whose_browser_dies_under_it_is_retried_once(monkeypatch, names, kills, restarts):
+    """The server kills the browser's processes when asked for one page: that page is audited
+    again once, and recorded as BrowserCrashed if it dies again; the pages around it are
+    audited."""
     import hostile_site
 
     respond = hostile_site.HostileSite.response
+    killed: list[int] = []
 
     def killing(self, path):
-        if path == "/page/2/":
-            kill_descendants(os.getpid(), "chromium", "chrome")
+        if path == "/page/2/" and len(killed) < kills:
+            killed.append(kill_descendants(os.getpid(), *names))
         return respond(self, path)
 
     monkeypatch.setattr(hostile_site.HostileSite, "response", killing)
     with serve_hostile_site(normal_pages=3, hostile=False) as base:
-        results, restarts, retried = _audit_in_order(base, normal_paths(3))
+        results, restarted, retried = _audit_in_order(base, normal_paths(3))
     first, killer, last = results
+    assert len(killed) == kills and all(killed)
     assert first.error is None and last.error is None and last.title == "Page 3"
-    assert killer.error.startswith("BrowserCrashed")
-    assert (restarts, retried) == (2, 1)
+    if kills == 2:
+        assert killer.error.startswith("BrowserCrashed")
+    else:
+        assert killer.error is None and killer.title == "Page 2"
+    assert (restarted, retried) == (restarts, 1)
