@@ -187,3 +187,19 @@ def test_a_page_whose_browser_dies_under_it_is_retried_once(monkeypatch, names, 
     else:
         assert killer.error is None and killer.title == "Page 2"
     assert (restarted, retried) == (restarts, 1)
+
+
+def test_a_browser_that_cannot_be_started_again_stops_the_audit(monkeypatch, tmp_path):
+    """No page is stored as an error for it: the run stops (incomplete, for --resume)."""
+    from audits.browser import CHROMIUM_ENV, BrowserNotFound
+
+    def kill_and_break_chromium() -> None:
+        monkeypatch.setenv(CHROMIUM_ENV, str(tmp_path / "no-chromium"))
+        assert kill_descendants(os.getpid(), "chromium", "chrome") > 0
+
+    paths = normal_paths(2)
+    with (
+        serve_hostile_site(normal_pages=2, hostile=False) as base,
+        pytest.raises(BrowserNotFound, match=CHROMIUM_ENV),
+    ):
+        _audit_in_order(base, paths, {paths[1]: kill_and_break_chromium})
