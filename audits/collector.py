@@ -406,7 +406,8 @@ class Auditor:
                 healthy = True
                 artifacts = PageArtifacts(url, final_url, status, title, axe, timings, facts=facts)
                 # Replaced while this page was in it: its 404 probe may have been cut short.
-                return artifacts, generation if slot.generation != self._generation else None
+                lost = slot.generation != self._generation
+                return artifacts, slot.generation if lost else None
             except Exception as exc:  # one broken page must not end the run
                 timings["total_ms"] = _ms_since(started)
                 refused = tab.guard.refusal_error() if tab and tab.guard else None
