@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from rules.hosts import host_key
+
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HOST = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$"
@@ -355,16 +357,6 @@ def _check_checks(
     return checks
 
 
-def host_key(url: str) -> str:
-    """`host` or `host:port` as written in allowed_hosts; default ports are dropped."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port is None or (parts.scheme, port) in (("http", 80), ("https", 443)):
-        return host
-    return f"{host}:{port}"
-
-
 def _check_table(entry: Any, spec: dict, where: str, fail) -> None:
     if not isinstance(entry, dict):
         raise fail(where, "must be a table")
@@ -407,7 +399,7 @@ def _check_range(value: float, low: float, high: float, where: str, fail) -> Non
     allowed = f"must be at least {low:,}"
     if not math.isinf(high):
         allowed += f" and at most {high:,}"
-    raise fail(where, f"{allowed} (a finite number), got {value!r}")
+    raise fail(where, f"{allowed}, got {value!r} (a finite number is needed)")
 
 
 _CREDENTIALS = (
