@@ -395,6 +395,13 @@ def _audit_and_report(
         )
     except RunError as exc:
         raise UsageError(str(exc)) from None
+    except StoreError as exc:  # the store went away mid-run, after its retries
+        print(
+            f"massaudit: the run stopped: {exc}; what was stored is kept, and "
+            "`massaudit run --resume` continues once the database is back",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     finally:
         if progress is not None:
             progress.finish()

@@ -154,6 +154,7 @@ def run_audit(
     error: str | None = None
     log = RunLog(log_path)
     log.event("run started", run=run_id, resumed=resume is not None, full=full)
+    store_gone = False
     try:
         if log.failure:
             raise LogWriteError(log.failure)
@@ -177,15 +178,18 @@ def run_audit(
         error = str(exc)
     except BaseException as exc:
         # A store that gave up leaves a resumable run: whatever it had stored is kept.
-        first_try = summary.pages_audited == 0 and not isinstance(exc, StoreError)
+        store_gone = isinstance(exc, StoreError)
+        first_try = summary.pages_audited == 0 and not store_gone
         summary.status = "failed" if first_try else "incomplete"
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
         summary.seconds = round(time.monotonic() - started, 1)
-        totals = store.state_counts(run_id)
-        summary_dict = summary.to_dict() | {"states": totals}
-        store.finish_run(run_id, summary.status, summary_dict, error)
+        totals: dict[str, int] = {}
+        if not store_gone:  # else the run stays "running" until the next command finds its
+            totals = store.state_counts(run_id)  # process gone and marks it incomplete
+            summary_dict = summary.to_dict() | {"states": totals}
+            store.finish_run(run_id, summary.status, summary_dict, error)
         log.event("run finished", status=summary.status, error=error, states=totals)
         log.close()
     return summary
@@ -503,7 +507,8 @@ async def _crawl_and_audit(
 
         def stop(exc: BaseException) -> None:
             fatal.append(exc)
-            crawler.stop()
+            if len(fatal) == 1:
+                asyncio.ensure_future(crawler.stop_async())
 
         hooks = AuditHooks(store, auditor, catalogue, summary, previous, progress, log, stop)
 

@@ -143,3 +143,64 @@ def test_postgres_connections_killed_mid_run_are_survived(served, clean, postgre
     assert sorted(p.url for p in store.pages(1)) == clean[0]
     assert sorted(d.url for d in store.documents(1)) == clean[1]
     store.close()
+
+
+@pytest.mark.postgres
+def test_a_store_that_stays_away_stops_the_run_in_one_line_and_resume_finishes(
+    served, clean, postgres_url
+):
+    """The database refuses every connection past the store's retries: the run stops with one
+    line and exit 1, keeps what it stored, and --resume finishes it once the database is back."""
+    tmp, _ = served
+    command = run_command(tmp, postgres_url, out="pg-away")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "massaudit.cli", *command],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    database = postgres_url.rsplit("/", 1)[1]
+    admin = create_engine(
+        postgres_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
+    )
+    watcher = create_engine(postgres_url)
+    closed = False
+    deadline = time.monotonic() + 240
+    try:
+        with watcher.connect() as conn:
+            while time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.2)
+                tables = conn.execute(text("SELECT to_regclass('pages')")).scalar()
+                if tables and conn.execute(text("SELECT count(*) FROM pages")).scalar() >= 1:
+                    break
+                conn.commit()
+        watcher.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+            closed = True
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": database},
+            )
+        stdout, stderr = process.communicate(timeout=300)
+    finally:
+        if closed:
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+    assert process.returncode == 1, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert "the run stopped" in lines[0] and "--resume" in lines[0]
+
+    result = massaudit(*command, "--resume")
+    assert result.returncode == 0, result.stderr
+    store = Store(postgres_url)
+    assert store.get_run(1).status == "complete"
+    assert sorted(p.url for p in store.pages(1)) == clean[0]
+    assert sorted(d.url for d in store.documents(1)) == clean[1]
+    store.close()
