@@ -171,7 +171,7 @@ _SITE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
 # the crawler (an endless delay hangs a run; a NaN timeout fetches nothing).
 _SITE_RANGES: dict[str, tuple[float, float]] = {
     "max_pages": (1, 1_000_000),
-    "max_depth": (0, 1_000),
+    "max_depth": (0, 1_000_000),
     "download_delay": (0, 60),
     "concurrency_per_host": (1, 64),
     "max_per_pattern": (1, 1_000_000),
