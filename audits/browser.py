@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Playwright
 
-from audits.scope_guard import GUARD_CHROMIUM_ARGS, GUARD_IGNORED_DEFAULT_ARGS
+from massaudit.audits.scope_guard import GUARD_CHROMIUM_ARGS, GUARD_IGNORED_DEFAULT_ARGS
 
 CHROMIUM_ENV = "MASSAUDIT_CHROMIUM"
 CHROMIUM_ARGS = (

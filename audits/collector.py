@@ -16,10 +16,10 @@ from urllib.parse import urljoin, urlsplit
 from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from audits.axe import AXE_TAGS, axe_source
-from audits.browser import ANALYTICS_HOSTS, launch_chromium
-from audits.scope_guard import BrowserScope, NavigationGuard
-from rules.model import PageArtifacts
+from massaudit.audits.axe import AXE_TAGS, axe_source
+from massaudit.audits.browser import ANALYTICS_HOSTS, launch_chromium
+from massaudit.audits.scope_guard import BrowserScope, NavigationGuard
+from massaudit.rules.model import PageArtifacts
 
 # Passes and inapplicable keep every rule id but only one sample node each: judging needs the
 # rule-level outcome, and full node lists for passing rules are most of axe's cost.

@@ -74,7 +74,7 @@ class _Worker:
     def __init__(self, budget: DocumentBudget) -> None:
         self.memory_bytes = budget.memory_bytes
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "audits.document_worker", str(budget.memory_bytes)],
+            [sys.executable, "-m", "massaudit.audits.document_worker", str(budget.memory_bytes)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -175,7 +175,7 @@ def _worker(budget: DocumentBudget) -> _Worker:
 def _serve(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    from audits.documents import document_facts
+    from massaudit.audits.documents import document_facts
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:

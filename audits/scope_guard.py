@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, CDPSession, Page
 
-from rules.hosts import host_key
+from massaudit.rules.hosts import host_key
 
 # The skip reason of a page whose browser was sent outside the site (the crawler uses the same
 # reason for redirects it refuses), and the error type that carries it.

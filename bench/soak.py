@@ -55,7 +55,7 @@ from corpus import hostile_pages, massaudit_command, serve_corpus, sites_toml, w
 from memory import page_times  # noqa: E402
 from proctree import RssSampler, tree_pids  # noqa: E402
 
-from crawler.sites import Site  # noqa: E402
+from massaudit.crawler.sites import Site  # noqa: E402
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 MAX_RESUMES = 5

@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from corpus import massaudit_command, sites_toml, write_corpus  # noqa: E402
 from proctree import RssSampler  # noqa: E402
 
-from audits.axe import AXE_VERSION, axe_source  # noqa: E402
-from audits.browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
-from audits.collector import AXE_RUN_OPTIONS  # noqa: E402
+from massaudit.audits.axe import AXE_VERSION, axe_source  # noqa: E402
+from massaudit.audits.browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from massaudit.audits.collector import AXE_RUN_OPTIONS  # noqa: E402
 from massaudit.demo.server import serve_directory  # noqa: E402
 
 CACHE = Path(__file__).parent / ".cache"

@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.scope import ScopeOwners, SiteScope
-from crawler.sites import Site, host_key
-from crawler.urls import document_type, is_non_html, normalise_url, trap_pattern
+from massaudit.crawler.scope import ScopeOwners, SiteScope
+from massaudit.crawler.sites import Site, host_key
+from massaudit.crawler.urls import document_type, is_non_html, normalise_url, trap_pattern
 
 # Final states of a URL in a run. Every URL seen ends in exactly one.
 AUDITED, UNCHANGED, SKIPPED = "audited", "unchanged", "skipped"

@@ -9,7 +9,7 @@ from typing import Any
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
-from crawler.sites import SitesConfig, host_key
+from massaudit.crawler.sites import SitesConfig, host_key
 
 MAX_RETRY_AFTER_S = 300.0
 

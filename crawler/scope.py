@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from crawler.sites import Site, host_key
+from massaudit.crawler.sites import Site, host_key
 
 
 @dataclass(frozen=True)

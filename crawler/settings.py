@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from twisted.python.failure import Failure
 
-from crawler.sites import SitesConfig
+from massaudit.crawler.sites import SitesConfig
 
 T = TypeVar("T")
 
@@ -60,8 +60,8 @@ def crawl_settings(sites: SitesConfig, *, tool_version: str) -> dict[str, Any]:
         "TELNETCONSOLE_ENABLED": False,
         "LOG_ENABLED": False,
         "DOWNLOADER_MIDDLEWARES": {
-            "crawler.middlewares.ScopeGuardMiddleware": 50,
-            "crawler.middlewares.RetryAfterMiddleware": 560,
+            "massaudit.crawler.middlewares.ScopeGuardMiddleware": 50,
+            "massaudit.crawler.middlewares.RetryAfterMiddleware": 560,
         },
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
         # Playwright shares the asyncio loop that this reactor runs on.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from rules.hosts import host_key
+from massaudit.rules.hosts import host_key
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HOST = re.compile(

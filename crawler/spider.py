@@ -23,8 +23,8 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawler.frontier import AUDITED, QUEUED, SKIPPED, UNCHANGED, SiteFrontier
-from crawler.items import (
+from massaudit.crawler.frontier import AUDITED, QUEUED, SKIPPED, UNCHANGED, SiteFrontier
+from massaudit.crawler.items import (
     FetchedDocument,
     FetchedPage,
     PreviousPage,
@@ -32,10 +32,10 @@ from crawler.items import (
     ReusedPage,
     UrlOutcome,
 )
-from crawler.middlewares import OutOfScopeRedirect
-from crawler.scope import ScopeOwners
-from crawler.sites import SitesConfig, host_key
-from crawler.urls import document_type
+from massaudit.crawler.middlewares import OutOfScopeRedirect
+from massaudit.crawler.scope import ScopeOwners
+from massaudit.crawler.sites import SitesConfig, host_key
+from massaudit.crawler.urls import document_type
 
 MAX_SITEMAP_NESTING = 3
 # The sitemap protocol's own limit on one (uncompressed) sitemap file.

@@ -97,7 +97,7 @@ def database(flag: str, value: str, must_exist: bool = False) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from store.db import database_url
+    from massaudit.store.db import database_url
 
     try:
         url = make_url(database_url(value))

@@ -38,7 +38,7 @@ from urllib.parse import quote, urlsplit
 
 from massaudit import __version__, arguments
 from massaudit.check_config import CheckConfig, CheckConfigError, load_check_config
-from reports.ci_formats import (
+from massaudit.reports.ci_formats import (
     FORMATS,
     CheckedFinding,
     CheckedPage,
@@ -46,10 +46,10 @@ from reports.ci_formats import (
     impact_rank,
     write,
 )
-from reports.safe_output import dumps_json
-from rules.catalogue import Catalogue, CatalogueError, load_catalogue
-from rules.fingerprint import fingerprint
-from rules.model import IMPACTS, Finding, PageArtifacts
+from massaudit.reports.safe_output import dumps_json
+from massaudit.rules.catalogue import Catalogue, CatalogueError, load_catalogue
+from massaudit.rules.fingerprint import fingerprint
+from massaudit.rules.model import IMPACTS, Finding, PageArtifacts
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 PLACEHOLDER = re.compile(r"\{\{\s*content\s*\}\}")
@@ -187,7 +187,7 @@ def add_check_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from audits.browser import BrowserNotFound
+    from massaudit.audits.browser import BrowserNotFound
 
     try:
         return run_check(args)
@@ -424,7 +424,7 @@ def run_check(args: argparse.Namespace) -> int:
             raise CheckUsageError("-: standard input is empty; pipe an HTML fragment in")
         wrap_fragment("", template)  # placeholder present?
 
-    from audits.browser import check_chromium
+    from massaudit.audits.browser import check_chromium
     from massaudit.demo.server import serve_directory
 
     check_chromium()
@@ -497,7 +497,7 @@ async def audit_all(
     urls: list[str], concurrency: int, page_timeout: float
 ) -> tuple[list[PageArtifacts], str | None]:
     """Audit every URL in one warm Chromium, `concurrency` pages at once, each within a timeout."""
-    from audits.collector import Auditor, AuditSettings
+    from massaudit.audits.collector import Auditor, AuditSettings
 
     settings = AuditSettings(
         concurrency=concurrency, navigation_timeout_s=page_timeout, axe_timeout_s=page_timeout
@@ -540,9 +540,9 @@ def judge_targets(
     chosen: set[str] | None,
 ) -> list[CheckedPage]:
     """Judge every page exactly as the nightly audit does, then keep the chosen rules."""
+    from massaudit.rules.checks.judge import judge_site_checks
+    from massaudit.rules.checks.settings import CheckSettings
     from massaudit.run import judge
-    from rules.checks.judge import judge_site_checks
-    from rules.checks.settings import CheckSettings
 
     remote = CheckSettings()
     local = CheckSettings(disabled=LOCAL_DISABLED)

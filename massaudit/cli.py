@@ -12,26 +12,27 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from audits.browser import ANALYTICS_HOSTS, BrowserNotFound, check_chromium
-from audits.collector import AuditSettings
-from crawler.scope import ScopeOwners
-from crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit import __version__, arguments
 from massaudit.arguments import PathProblem
+from massaudit.audits.browser import ANALYTICS_HOSTS, BrowserNotFound, check_chromium
+from massaudit.audits.collector import AuditSettings
 from massaudit.check import add_check_parser, cmd_check
+from massaudit.crawler.scope import ScopeOwners
+from massaudit.crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit.documents import finalise_documents, rejudge_documents
 from massaudit.judging import check_disabled_rules, check_settings, judge_site_level
+from massaudit.reports.export import export_json
+from massaudit.reports.safe_output import dumps_json
+from massaudit.reports.scoring import SCORING_VERSION
+from massaudit.reports.site import render_scorecard, scorecard_run
+from massaudit.reports.traffic import TrafficError, load_traffic
+from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD, build_scorecard
+from massaudit.rules.catalogue import CatalogueError, load_catalogue
 from massaudit.run import RunError, RunSummary, judge, run_audit
-from reports.export import export_json
-from reports.safe_output import dumps_json
-from reports.scoring import SCORING_VERSION
-from reports.site import render_scorecard, scorecard_run
-from reports.traffic import TrafficError, load_traffic
-from reports.views import DEFAULT_REGRESSION_THRESHOLD, build_scorecard
-from rules.catalogue import CatalogueError, load_catalogue
-from store.db import Store, StoreError
+from massaudit.store.db import Store, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
+DEMO_SITES = Path(__file__).parent / "demo" / "sites.toml"
 DEBUG_HINT = "run again with --debug (or MASSAUDIT_DEBUG=1) to see the traceback"
 
 
@@ -72,7 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(run)
 
     demo = commands.add_parser("demo", help="serve the bundled demo site and audit it")
-    demo.add_argument("--sites", default="sites.toml", help="sites file with the demo = true sites")
+    demo.add_argument(
+        "--sites",
+        default=str(DEMO_SITES),
+        help="sites file with the demo = true sites (default: the demo's own, shipped with massaudit)",
+    )
     demo.add_argument("--out", default="out/demo", help="folder for the scorecard and database")
     demo.add_argument(
         "--port",

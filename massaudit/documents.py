@@ -13,13 +13,13 @@ from collections import defaultdict
 from dataclasses import asdict
 from typing import Any
 
-from audits.document_worker import analyse_document
-from crawler.items import FetchedDocument
-from crawler.sites import SitesConfig
-from rules.catalogue import Catalogue
-from rules.checks.documents import judge_document, publish_as_html, title_ii_label
-from rules.checks.settings import CheckSettings
-from store.db import Store
+from massaudit.audits.document_worker import analyse_document
+from massaudit.crawler.items import FetchedDocument
+from massaudit.crawler.sites import SitesConfig
+from massaudit.rules.catalogue import Catalogue
+from massaudit.rules.checks.documents import judge_document, publish_as_html, title_ii_label
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.store.db import Store
 
 
 async def check_document(

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.sites import SitesConfig, SitesConfigError
-from reports.scoring import page_scores
-from rules.catalogue import Catalogue
-from rules.checks.judge import judge_site_checks, site_rule_ids
-from rules.checks.settings import CheckSettings
-from rules.model import PageArtifacts
-from store.db import Store
+from massaudit.crawler.sites import SitesConfig, SitesConfigError
+from massaudit.reports.scoring import page_scores
+from massaudit.rules.catalogue import Catalogue
+from massaudit.rules.checks.judge import judge_site_checks, site_rule_ids
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.model import PageArtifacts
+from massaudit.store.db import Store
 
 # Facts the site-level checks read besides a page's title and status. They are collected once
 # per host (the 404 probe), so one stored page per host is read, not every page's artifacts.

@@ -17,11 +17,12 @@ from typing import Any, TextIO
 
 from scrapy.crawler import AsyncCrawlerRunner
 
-from audits.axe import AXE_VERSION
-from audits.collector import Auditor, AuditSettings
-from audits.scope_guard import REDIRECT_OUT_OF_SCOPE, OutOfScopeNavigation
-from crawler.frontier import AUDITED, SKIPPED, UNCHANGED
-from crawler.items import (
+from massaudit import __version__
+from massaudit.audits.axe import AXE_VERSION
+from massaudit.audits.collector import Auditor, AuditSettings
+from massaudit.audits.scope_guard import REDIRECT_OUT_OF_SCOPE, OutOfScopeNavigation
+from massaudit.crawler.frontier import AUDITED, SKIPPED, UNCHANGED
+from massaudit.crawler.items import (
     FetchedDocument,
     FetchedPage,
     PreviousPage,
@@ -29,20 +30,19 @@ from crawler.items import (
     ReusedPage,
     UrlOutcome,
 )
-from crawler.settings import crawl_settings, run_on_reactor
-from crawler.sites import SitesConfig
-from crawler.spider import SiteSpider
-from massaudit import __version__
+from massaudit.crawler.settings import crawl_settings, run_on_reactor
+from massaudit.crawler.sites import SitesConfig
+from massaudit.crawler.spider import SiteSpider
 from massaudit.documents import check_document, finalise_documents
 from massaudit.judging import check_settings, judge_site_level
-from reports.scoring import SCORING_VERSION, page_scores
-from rules.catalogue import Catalogue, load_catalogue
-from rules.checks.judge import judge_checks
-from rules.checks.settings import CheckSettings
-from rules.judge import judge_page
-from rules.model import PageArtifacts
-from rules.outcomes import rule_outcomes
-from store.db import PageJudgement, RunVersions, Store, StoreError
+from massaudit.reports.scoring import SCORING_VERSION, page_scores
+from massaudit.rules.catalogue import Catalogue, load_catalogue
+from massaudit.rules.checks.judge import judge_checks
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.judge import judge_page
+from massaudit.rules.model import PageArtifacts
+from massaudit.rules.outcomes import rule_outcomes
+from massaudit.store.db import PageJudgement, RunVersions, Store, StoreError
 
 
 class RunError(RuntimeError):

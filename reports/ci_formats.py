@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-from reports.safe_output import dumps_json, markdown_text, xml_text
-from rules.model import IMPACTS, Finding, Rule
+from massaudit.reports.safe_output import dumps_json, markdown_text, xml_text
+from massaudit.rules.model import IMPACTS, Finding, Rule
 
 Status = Literal["new", "baselined", "suppressed", "review"]
 PageKind = Literal["url", "file", "fragment"]

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reports.safe_output import SafeCsvWriter
-from reports.scoring import Score
-from rules.catalogue import Catalogue
-from rules.fingerprint import fingerprint
-from store.db import Store
+from massaudit.reports.safe_output import SafeCsvWriter
+from massaudit.reports.scoring import Score
+from massaudit.rules.catalogue import Catalogue
+from massaudit.rules.fingerprint import fingerprint
+from massaudit.store.db import Store
 
 TITLE_II_LABELS = ("must fix", "exemption candidate", "unknown")
 CSV_COLUMNS = (

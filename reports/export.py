@@ -6,11 +6,11 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from reports.documents import export_documents
-from reports.safe_output import SafeCsvWriter
-from reports.scoring import DIMENSION_IDS, EQUITY
-from reports.views import GroupView, IssueView, PageView, Scorecard
-from rules.catalogue import Catalogue
+from massaudit.reports.documents import export_documents
+from massaudit.reports.safe_output import SafeCsvWriter
+from massaudit.reports.scoring import DIMENSION_IDS, EQUITY
+from massaudit.reports.views import GroupView, IssueView, PageView, Scorecard
+from massaudit.rules.catalogue import Catalogue
 
 EXPORT_SCHEMA = "massaudit-export/1"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from reports.documents import write_documents_csv
-from reports.export import export_agency_json, export_json, findings_csv, issues_csv
-from reports.safe_output import dumps_json
-from reports.scoring import (
+from massaudit.reports.documents import write_documents_csv
+from massaudit.reports.export import export_agency_json, export_json, findings_csv, issues_csv
+from massaudit.reports.safe_output import dumps_json
+from massaudit.reports.scoring import (
     COMPLIANCE_STATUS_TEXT,
     DIMENSIONS,
     EQUITY,
@@ -25,8 +25,8 @@ from reports.scoring import (
     SCORING_VERSION,
     grade,
 )
-from reports.views import MATRIX_STATUS_TEXT, SKIP_REASON_TEXT, GroupView, Scorecard
-from rules.catalogue import Catalogue
+from massaudit.reports.views import MATRIX_STATUS_TEXT, SKIP_REASON_TEXT, GroupView, Scorecard
+from massaudit.rules.catalogue import Catalogue
 
 STATIC_DIR = Path(__file__).parent / "static"
 STAMP_FILE = ".massaudit-scorecard.json"  # {"run": id} of the scorecard shown
@@ -46,7 +46,7 @@ SORTS = (
 
 def make_environment(catalogue: Catalogue) -> Environment:
     env = Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=PackageLoader("massaudit.reports", "templates"),
         autoescape=select_autoescape(["html"], default_for_string=True, default=True),
         trim_blocks=True,
         lstrip_blocks=True,

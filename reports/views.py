@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.documents import attach_documents
-from reports.scoring import (
+from massaudit.reports.documents import attach_documents
+from massaudit.reports.scoring import (
     DIMENSIONS,
     EQUITY,
     WCAG21_VERSIONS,
@@ -22,10 +22,10 @@ from reports.scoring import (
     group_scores,
     page_scores,
 )
-from rules.catalogue import Catalogue, SuccessCriterion
-from rules.fingerprint import fingerprint
-from store.db import Store
-from store.schema import FindingRow, PageRow, RunRow, UrlStateRow
+from massaudit.rules.catalogue import Catalogue, SuccessCriterion
+from massaudit.rules.fingerprint import fingerprint
+from massaudit.store.db import Store
+from massaudit.store.schema import FindingRow, PageRow, RunRow, UrlStateRow
 
 DEFAULT_REGRESSION_THRESHOLD = 5.0
 HISTORY_RUNS = 12  # runs shown in score history charts
@@ -275,7 +275,7 @@ def build_scorecard(
         for row in store.pages(run.id)
     ]
     if traffic is not None:
-        from reports.traffic import views_for
+        from massaudit.reports.traffic import views_for
 
         for page in pages:
             page.views = views_for(traffic, page.row.url, page.row.final_url)

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rules.model import IMPACTS, Rule
+from massaudit.rules.model import IMPACTS, Rule
 
 DATA_DIR = Path(__file__).parent / "data"
 WCAG_FILE = "wcag.toml"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rules.catalogue import Catalogue, axe_record_from_result, rule_from_axe
-from rules.model import IMPACTS, Finding, Impact, Outcome, PageArtifacts, Rule
+from massaudit.rules.catalogue import Catalogue, axe_record_from_result, rule_from_axe
+from massaudit.rules.model import IMPACTS, Finding, Impact, Outcome, PageArtifacts, Rule
 
 HTML_LIMIT = 1000
 TARGET_SEPARATOR = " >>> "

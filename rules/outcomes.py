@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.model import PageArtifacts
+from massaudit.rules.model import PageArtifacts
 
 # When axe lists a rule in several buckets (e.g. some nodes fail, others need review),
 # the worst outcome is the rule's outcome on the page.

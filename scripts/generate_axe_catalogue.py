@@ -123,8 +123,8 @@ def dump(document: dict[str, Any]) -> str:
 async def _with_axe_page(html: str, url: str | None, action):
     from playwright.async_api import async_playwright
 
-    from audits.axe import axe_source
-    from audits.browser import launch_chromium
+    from massaudit.audits.axe import axe_source
+    from massaudit.audits.browser import launch_chromium
 
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
@@ -153,8 +153,8 @@ async def collect() -> dict[str, Any]:
 
 
 async def sample_artifacts() -> dict[str, Any]:
-    from audits.axe import AXE_TAGS
-    from rules.model import PageArtifacts
+    from massaudit.audits.axe import AXE_TAGS
+    from massaudit.rules.model import PageArtifacts
 
     async def run(page):
         result = await page.evaluate(
@@ -174,7 +174,7 @@ async def sample_artifacts() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
-    from audits.axe import AXE_VERSION
+    from massaudit.audits.axe import AXE_VERSION
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)

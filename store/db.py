@@ -26,8 +26,8 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, aliased, defer, sessionmaker
 
-from rules.model import Finding, PageArtifacts
-from store.schema import (
+from massaudit.rules.model import Finding, PageArtifacts
+from massaudit.store.schema import (
     SCHEMA_VERSION,
     Base,
     DocumentRow,

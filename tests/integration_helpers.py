@@ -25,7 +25,7 @@ def massaudit(*args: str, env: dict[str, str] | None = None, timeout: float = 90
 
 def axe_violations(urls: list[str]) -> dict[str, list[str]]:
     """url -> ids of axe-core rules violated, using the same auditor the nightly run uses."""
-    from audits.collector import Auditor
+    from massaudit.audits.collector import Auditor
 
     async def audit_all() -> dict[str, list[str]]:
         async with Auditor() as auditor:

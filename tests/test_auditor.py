@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from audits.collector import Auditor, AuditSettings
+from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.demo.server import serve_directory
 
 pytestmark = pytest.mark.browser

@@ -28,16 +28,16 @@ from crawl_site import sites_toml
 from document_fixtures import make_pdf
 from integration_helpers import REPO
 
-from audits import document_worker, documents
-from audits.document_worker import (
+from massaudit.audits import document_worker, documents
+from massaudit.audits.document_worker import (
     LIMIT_CPU,
     LIMIT_MEMORY,
     LIMIT_TIME,
     DocumentBudget,
     document_facts_limited,
 )
-from audits.documents import MAX_CONTENT_BYTES, MAX_XML_BYTES, document_facts
-from store.db import Store
+from massaudit.audits.documents import MAX_CONTENT_BYTES, MAX_XML_BYTES, document_facts
+from massaudit.store.db import Store
 
 MIB = 1024 * 1024
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -348,8 +348,8 @@ def test_large_pages_and_gzip_bombs_are_skipped_too_large(tmp_path):
 def test_a_partial_scan_is_noted_in_the_outcome():
     from document_fixtures import pdf
 
-    from rules.checks import registry
-    from rules.checks.settings import CheckSettings
+    from massaudit.rules.checks import registry
+    from massaudit.rules.checks.settings import CheckSettings
 
     facts = pdf(pages=900, pages_scanned=500, scan_limit="limit: 500 pages scanned of 900")
     result = registry().document["pdf-text-extractable"](facts, CheckSettings())

@@ -18,8 +18,8 @@ import pytest
 from hostile_site import normal_paths, serve_hostile_site, sites_toml
 from integration_helpers import REPO, massaudit, stored_pages
 
-from audits.collector import Auditor, AuditSettings
-from store.db import Store
+from massaudit.audits.collector import Auditor, AuditSettings
+from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser
 
@@ -191,7 +191,7 @@ def test_a_page_whose_browser_dies_under_it_is_retried_once(monkeypatch, names, 
 
 def test_a_browser_that_cannot_be_started_again_stops_the_audit(monkeypatch, tmp_path):
     """No page is stored as an error for it: the run stops (incomplete, for --resume)."""
-    from audits.browser import CHROMIUM_ENV, BrowserNotFound
+    from massaudit.audits.browser import CHROMIUM_ENV, BrowserNotFound
 
     def kill_and_break_chromium() -> None:
         monkeypatch.setenv(CHROMIUM_ENV, str(tmp_path / "no-chromium"))

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from integration_helpers import massaudit
 
-from audits.scope_guard import FETCH_PATTERNS, BrowserScope, address_class
-from store.db import Store
+from massaudit.audits.scope_guard import FETCH_PATTERNS, BrowserScope, address_class
+from massaudit.store.db import Store
 
 MARKER = "INTERNAL-ONLY-7f3a9c"
 PAGE = (
@@ -304,8 +304,8 @@ def test_public_subresources_are_not_paused():
 
 @pytest.mark.browser
 def test_internal_subresources_are_refused_for_a_public_site(monkeypatch):
-    from audits import browser
-    from audits.collector import Auditor, AuditSettings
+    from massaudit.audits import browser
+    from massaudit.audits.collector import Auditor, AuditSettings
 
     hits = Hits()
     with internal_server(hits) as internal:

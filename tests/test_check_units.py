@@ -22,10 +22,10 @@ from massaudit.check import (
     wrap_fragment,
 )
 from massaudit.check_config import CheckConfig, CheckConfigError, parse_check_config
-from reports.ci_formats import CheckedFinding, CheckedPage, CheckReport, write
-from rules.catalogue import load_catalogue
-from rules.fingerprint import fingerprint, markup_signature, selector_signature
-from rules.model import Finding
+from massaudit.reports.ci_formats import CheckedFinding, CheckedPage, CheckReport, write
+from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.fingerprint import fingerprint, markup_signature, selector_signature
+from massaudit.rules.model import Finding
 
 
 @pytest.fixture(scope="module")

@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 from document_fixtures import DOCUMENT_FIXTURES
 
-from crawler.sites import CHECK_OPTIONS, SitesConfigError, parse_sites
+from massaudit.crawler.sites import CHECK_OPTIONS, SitesConfigError, parse_sites
 from massaudit.judging import check_settings
+from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.checks import CheckResult, registry
+from massaudit.rules.checks.judge import judge_checks, judge_site_checks
+from massaudit.rules.checks.settings import OPTION_NAMES, CheckSettings
+from massaudit.rules.checks.text import detect_language, readability
+from massaudit.rules.model import PageArtifacts
 from massaudit.run import judge
-from rules.catalogue import load_catalogue
-from rules.checks import CheckResult, registry
-from rules.checks.judge import judge_checks, judge_site_checks
-from rules.checks.settings import OPTION_NAMES, CheckSettings
-from rules.checks.text import detect_language, readability
-from rules.model import PageArtifacts
 
 FIXTURE = Path(__file__).parent / "fixtures" / "checks" / "clean-page.json"
 MIB = 1024 * 1024

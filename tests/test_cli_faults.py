@@ -11,12 +11,12 @@ import pytest
 from integration_helpers import massaudit
 from test_scorecards import catalogue, two_runs  # noqa: F401 - fixtures
 
-import reports.site
 from massaudit import cli
 from massaudit.demo.server import serve_directory
-from reports.site import render_scorecard, scorecard_run
-from reports.views import build_scorecard
-from store.db import Store
+from massaudit.reports import site as report_site
+from massaudit.reports.site import render_scorecard, scorecard_run
+from massaudit.reports.views import build_scorecard
+from massaudit.store.db import Store
 
 EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 1, 2, 3
 
@@ -64,22 +64,22 @@ def test_a_render_that_dies_leaves_the_old_scorecard(two_runs, catalogue, tmp_pa
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert scorecard_run(out) == run1
 
-    real = reports.site.write_documents_csv
+    real = report_site.write_documents_csv
 
     def dies(*args):  # the last step of rendering: every page is written by now
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reports.site, "write_documents_csv", dies)
+    monkeypatch.setattr(report_site, "write_documents_csv", dies)
     with pytest.raises(KeyboardInterrupt):
         render_scorecard(build_scorecard(store, store.get_run(run2), catalogue), catalogue, out)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before, "the old scorecard is untouched, nothing half-written is left"
     assert scorecard_run(out) == run1
 
-    monkeypatch.setattr(reports.site, "write_documents_csv", real)
+    monkeypatch.setattr(report_site, "write_documents_csv", real)
     render_scorecard(build_scorecard(store, store.get_run(run2), catalogue), catalogue, out)
     assert scorecard_run(out) == run2
-    assert not (out / reports.site.STAGING_DIR).exists()
+    assert not (out / report_site.STAGING_DIR).exists()
 
 
 def test_resume_renders_a_complete_runs_missing_scorecard(two_runs, tmp_path, capsys):  # noqa: F811
@@ -147,7 +147,7 @@ def test_full_disk_under_out_is_one_line_and_the_store_keeps_the_run(two_runs, s
     assert done.returncode == EXIT_CANNOT_RUN
     assert_one_line(done.stderr, "disk full", "free some space")
     assert Store(db).get_run(run2).status == "complete"
-    assert not (out / reports.site.STAGING_DIR).exists(), "the half-written render is removed"
+    assert not (out / report_site.STAGING_DIR).exists(), "the half-written render is removed"
 
 
 def write_site(root, fan_out: int = 5) -> int:

@@ -7,9 +7,9 @@ from crawl_site import serve_crawl_site, sites_toml
 from integration_helpers import massaudit
 from markupsafe import escape
 
-from crawler.frontier import SKIP_REASONS
-from reports.views import SKIP_REASON_TEXT
-from store.db import Store
+from massaudit.crawler.frontier import SKIP_REASONS
+from massaudit.reports.views import SKIP_REASON_TEXT
+from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser
 

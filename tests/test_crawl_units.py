@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from crawler.frontier import SiteFrontier
-from crawler.middlewares import retry_after_seconds
-from crawler.sites import parse_sites
-from crawler.urls import document_type, normalise_url, trap_pattern
+from massaudit.crawler.frontier import SiteFrontier
+from massaudit.crawler.middlewares import retry_after_seconds
+from massaudit.crawler.sites import parse_sites
+from massaudit.crawler.urls import document_type, normalise_url, trap_pattern
 
 
 def site(**overrides):

@@ -95,7 +95,7 @@ def test_every_planted_equity_problem_found_and_clean_pages_clean(demo):
 
 
 def test_facts_collected_once_per_page_next_to_axe(demo):
-    from store.db import decompress_artifacts
+    from massaudit.store.db import decompress_artifacts
 
     out, _ = demo
     rows = query(out / "massaudit.sqlite", "SELECT url, artifacts, rule_outcomes FROM pages")
@@ -130,7 +130,7 @@ def test_rejudge_after_threshold_change_changes_findings(demo, tmp_path):
     sites = tmp_path / "sites.toml"
     sites.write_text(
         "[checks]\nreading_grade_pass = 6\nreading_grade_warn = 20\n\n"
-        + (REPO / "sites.toml").read_text()
+        + (REPO / "massaudit" / "demo" / "sites.toml").read_text()
     )
     env = {"MASSAUDIT_CHROMIUM": "/nonexistent/chromium", "PATH": "/usr/bin:/bin"}
     result = massaudit("rejudge", "--db", str(db), "--sites", str(sites), env=env)
@@ -144,7 +144,14 @@ def test_rejudge_after_threshold_change_changes_findings(demo, tmp_path):
     )
     assert reviews[0][0] >= 3  # the dense pages now need review instead of failing
     # And back: the file as it was restores the findings.
-    result = massaudit("rejudge", "--db", str(db), "--sites", str(REPO / "sites.toml"), env=env)
+    result = massaudit(
+        "rejudge",
+        "--db",
+        str(db),
+        "--sites",
+        str(REPO / "massaudit" / "demo" / "sites.toml"),
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert equity_by_path(db) == before
 

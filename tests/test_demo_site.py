@@ -27,7 +27,7 @@ from massaudit.demo.site import (
     load_content,
     site_scopes,
 )
-from rules.catalogue import load_catalogue
+from massaudit.rules.catalogue import load_catalogue
 
 # axe rule ids the planted problems must cover between them (one of each group).
 REQUIRED_RULES = [

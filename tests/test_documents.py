@@ -12,20 +12,20 @@ from types import SimpleNamespace
 import pytest
 from document_fixtures import CLEAN_DOCX, CLEAN_PDF, DOCUMENT_FIXTURES, make_docx, make_pdf, pdf
 
-from audits.documents import document_facts
-from crawler.items import FetchedDocument
-from crawler.sites import SitesConfigError, parse_sites
+from massaudit.audits.documents import document_facts
+from massaudit.crawler.items import FetchedDocument
+from massaudit.crawler.sites import SitesConfigError, parse_sites
 from massaudit.demo.docs import DEMO_DOCUMENTS
 from massaudit.documents import check_document, finalise_documents
-from reports.documents import (
+from massaudit.reports.documents import (
     DocumentItem,
     document_summary,
     documents_csv,
     documents_score,
 )
-from rules.catalogue import load_catalogue
-from rules.checks import CheckResult, registry
-from rules.checks.documents import (
+from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.checks import CheckResult, registry
+from massaudit.rules.checks.documents import (
     EXEMPTION_CANDIDATE,
     MUST_FIX,
     UNKNOWN,
@@ -33,8 +33,8 @@ from rules.checks.documents import (
     publish_as_html,
     title_ii_label,
 )
-from rules.checks.settings import CheckSettings
-from store.db import Store
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.store.db import Store
 
 
 @pytest.fixture(scope="module")

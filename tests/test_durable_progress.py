@@ -15,7 +15,7 @@ from integration_helpers import REPO, massaudit
 from sqlalchemy import create_engine, text
 from tree_site import serve_tree, site_entry, sites_toml
 
-from store.db import FAULT_ENV, Store
+from massaudit.store.db import FAULT_ENV, Store
 
 pytestmark = pytest.mark.browser
 

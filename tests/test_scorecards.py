@@ -12,15 +12,15 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from massaudit.reports.export import findings_csv, issues_csv
+from massaudit.reports.site import render_scorecard
+from massaudit.reports.traffic import TrafficError, load_traffic, views_for
+from massaudit.reports.views import build_scorecard, compliance_matrix, group_issues
+from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.fingerprint import fingerprint
+from massaudit.rules.model import PageArtifacts
 from massaudit.run import judge
-from reports.export import findings_csv, issues_csv
-from reports.site import render_scorecard
-from reports.traffic import TrafficError, load_traffic, views_for
-from reports.views import build_scorecard, compliance_matrix, group_issues
-from rules.catalogue import load_catalogue
-from rules.fingerprint import fingerprint
-from rules.model import PageArtifacts
-from store.db import RunVersions, Store
+from massaudit.store.db import RunVersions, Store
 
 VERSIONS = RunVersions(tool="0.1.0", axe="4.14.1", catalogue="test", scoring="2")
 CONFIG = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports.scoring import (
+from massaudit.reports.scoring import (
     DIMENSION_IDS,
     SCORING_VERSION,
     Score,
@@ -16,9 +16,9 @@ from reports.scoring import (
     group_scores,
     page_scores,
 )
-from rules.catalogue import load_catalogue
-from rules.model import PageArtifacts
-from rules.outcomes import rule_outcomes
+from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.model import PageArtifacts
+from massaudit.rules.outcomes import rule_outcomes
 
 PAGE_P = {
     # accessibility (axe, WCAG 2.1 A/AA)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sites import SitesConfigError, load_sites, parse_sites
+from massaudit.crawler.sites import SitesConfigError, load_sites, parse_sites
 
 REPO = Path(__file__).resolve().parent.parent
 

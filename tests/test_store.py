@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from rules.model import Finding, PageArtifacts
-from store.db import PageJudgement, RunVersions, Store, StoreError
+from massaudit.rules.model import Finding, PageArtifacts
+from massaudit.store.db import PageJudgement, RunVersions, Store, StoreError
 
 VERSIONS = RunVersions(tool="0.1.0", axe="4.14.1", catalogue="1+axe4.14.1+abc", scoring="1")
 
@@ -89,7 +89,7 @@ def test_run_of_a_dead_process_becomes_incomplete(tmp_path):
     db = tmp_path / "audit.sqlite"
     script = (
         "import os\n"
-        "from store.db import Store, RunVersions\n"
+        "from massaudit.store.db import Store, RunVersions\n"
         f"s = Store({str(db)!r})\n"
         "s.begin_run({}, {}, RunVersions('0', '4', 'c', '1'))\n"
         "os._exit(9)\n"

@@ -16,13 +16,13 @@ from integration_helpers import massaudit
 from scrapy.http import Request, Response
 from sqlalchemy import create_engine, text
 
-from crawler.items import UrlOutcome
-from crawler.sites import load_sites
-from crawler.spider import SiteSpider
+from massaudit.crawler.items import UrlOutcome
+from massaudit.crawler.sites import load_sites
+from massaudit.crawler.spider import SiteSpider
+from massaudit.rules.model import Finding, PageArtifacts
 from massaudit.run import AuditHooks, RunLog, RunSummary
-from rules.model import Finding, PageArtifacts
-from store.db import PageJudgement, RunVersions, Store, StoreError
-from store.schema import TRUNCATED
+from massaudit.store.db import PageJudgement, RunVersions, Store, StoreError
+from massaudit.store.schema import TRUNCATED
 
 VERSIONS = RunVersions(tool="0.1.0", axe="4.14.1", catalogue="c", scoring="1")
 LONG_LAST_MODIFIED = "Thu, 01 Jan 2026 00:00:00 GMT" + "x" * 71  # 100 characters

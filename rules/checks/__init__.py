@@ -30,8 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rules.checks.settings import CheckSettings
-from rules.model import PageArtifacts
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.model import PageArtifacts
 
 RuleOutcome = Literal["pass", "fail", "needs-review", "inapplicable"]
 
@@ -123,7 +123,7 @@ REGISTRY = Registry()
 
 def registry() -> Registry:
     """All checks (importing the modules registers them)."""
-    from rules.checks import (  # noqa: F401
+    from massaudit.rules.checks import (  # noqa: F401
         digital_service,
         documents,
         language_access,

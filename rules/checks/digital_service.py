@@ -7,9 +7,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from rules.checks import REGISTRY, CheckResult, Item
-from rules.checks.settings import CheckSettings
-from rules.model import PageArtifacts
+from massaudit.rules.checks import REGISTRY, CheckResult, Item
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.model import PageArtifacts
 
 REQUIRED_LINKS = {
     "privacy policy": re.compile(r"privacy|privacidad|privacidade", re.IGNORECASE),

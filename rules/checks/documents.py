@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from rules.catalogue import Catalogue
-from rules.checks import REGISTRY, CheckResult, Item
-from rules.checks.settings import CheckSettings
-from rules.model import Finding
+from massaudit.rules.catalogue import Catalogue
+from massaudit.rules.checks import REGISTRY, CheckResult, Item
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.model import Finding
 
 Facts = Mapping[str, Any]
 BOOKMARK_MIN_PAGES = 10  # "> 9 pages"
@@ -192,8 +192,8 @@ def judge_document(
     facts: Facts, catalogue: Catalogue, settings: CheckSettings | None = None
 ) -> tuple[list[Finding], dict[str, str]]:
     """Findings (same shape as a page's) and {rule id: outcome} of every document check."""
-    from rules.checks import registry
-    from rules.checks.judge import _collect, _rule
+    from massaudit.rules.checks import registry
+    from massaudit.rules.checks.judge import _collect, _rule
 
     settings = settings or CheckSettings()
     if facts.get("error"):

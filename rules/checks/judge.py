@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rules.catalogue import Catalogue
-from rules.checks import CheckResult, registry
-from rules.checks.settings import CheckSettings
-from rules.judge import truncate_html
-from rules.model import Finding, PageArtifacts, Rule
+from massaudit.rules.catalogue import Catalogue
+from massaudit.rules.checks import CheckResult, registry
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.judge import truncate_html
+from massaudit.rules.model import Finding, PageArtifacts, Rule
 
 Judged = tuple[list[Finding], dict[str, str]]
 

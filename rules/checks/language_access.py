@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from rules.checks import REGISTRY, CheckResult, Item
-from rules.checks.plain_language import primary_subtag
-from rules.checks.settings import CheckSettings
-from rules.checks.text import detect_language, prose, words
-from rules.model import PageArtifacts
+from massaudit.rules.checks import REGISTRY, CheckResult, Item
+from massaudit.rules.checks.plain_language import primary_subtag
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.checks.text import detect_language, prose, words
+from massaudit.rules.model import PageArtifacts
 
 # BCP 47 language tag, as far as a page's lang attribute needs: language, script, region, variants.
 _LANG_TAG = re.compile(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from rules.checks import REGISTRY, CheckResult, Item
-from rules.checks.settings import CheckSettings
-from rules.judge import selector_from_target, truncate_html
-from rules.model import PageArtifacts
+from massaudit.rules.checks import REGISTRY, CheckResult, Item
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.judge import selector_from_target, truncate_html
+from massaudit.rules.model import PageArtifacts
 
 MIB = 1024 * 1024
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from rules.checks import REGISTRY, CheckResult, Item
-from rules.checks.settings import CheckSettings
-from rules.checks.text import detect_language, prose, readability, words
-from rules.model import PageArtifacts
+from massaudit.rules.checks import REGISTRY, CheckResult, Item
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.checks.text import detect_language, prose, readability, words
+from massaudit.rules.model import PageArtifacts
 
 GENERIC_LINK_TEXT = frozenset(
     {
