@@ -540,9 +540,8 @@ def judge_targets(
     chosen: set[str] | None,
 ) -> list[CheckedPage]:
     """Judge every page exactly as the nightly audit does, then keep the chosen rules."""
-    from massaudit.rules.checks.judge import judge_site_checks
     from massaudit.rules.checks.settings import CheckSettings
-    from massaudit.run import judge
+    from massaudit.rules.judge import judge, judge_site
 
     remote = CheckSettings()
     local = CheckSettings(disabled=LOCAL_DISABLED)
@@ -571,7 +570,7 @@ def judge_targets(
         origin = urlsplit(art.final_url or art.url)
         by_origin.setdefault((f"{origin.scheme}://{origin.netloc}", is_local), {})[index] = art
     for (_origin, is_local), group in by_origin.items():
-        site = judge_site_checks(group, catalogue, local if is_local else remote)
+        site = judge_site(group, catalogue, local if is_local else remote)
         for index, (findings, outcomes) in site.items():
             judged[index][0].extend(findings)
             judged[index][1].update(outcomes)

@@ -28,7 +28,8 @@ from massaudit.reports.site import render_scorecard, scorecard_run
 from massaudit.reports.traffic import TrafficError, load_traffic
 from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD, build_scorecard
 from massaudit.rules.catalogue import CatalogueError, load_catalogue
-from massaudit.run import RunError, RunSummary, judge, run_audit
+from massaudit.rules.judge import judge
+from massaudit.run import RunError, RunSummary, run_audit
 from massaudit.store.db import Store, StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3

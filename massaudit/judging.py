@@ -8,10 +8,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from massaudit.crawler.sites import SitesConfig, SitesConfigError
-from massaudit.reports.scoring import page_scores
 from massaudit.rules.catalogue import Catalogue
-from massaudit.rules.checks.judge import judge_site_checks, site_rule_ids
 from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.judge import judge_site, site_rule_ids
 from massaudit.rules.model import PageArtifacts
 from massaudit.store.db import Store
 
@@ -51,7 +50,7 @@ def judge_site_level(store: Store, run_id: int, catalogue: Catalogue) -> Counter
     counts: Counter[str] = Counter()
     rule_ids = site_rule_ids()
     for site_id, pages in by_site.items():
-        judged = judge_site_checks(pages, catalogue, settings.get(site_id))
+        judged = judge_site(pages, catalogue, settings.get(site_id))
         for page_id in pages:
             findings, outcomes = judged.get(page_id, ([], {}))
             store.replace_rule_results(
@@ -60,7 +59,7 @@ def judge_site_level(store: Store, run_id: int, catalogue: Catalogue) -> Counter
                 rule_ids,
                 findings,
                 outcomes,
-                rescore=lambda outcomes: page_scores(outcomes, catalogue),
+                catalogue,
             )
             counts.update(f.outcome for f in findings)
     return counts

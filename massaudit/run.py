@@ -35,14 +35,12 @@ from massaudit.crawler.sites import SitesConfig
 from massaudit.crawler.spider import SiteSpider
 from massaudit.documents import check_document, finalise_documents
 from massaudit.judging import check_settings, judge_site_level
-from massaudit.reports.scoring import SCORING_VERSION, page_scores
 from massaudit.rules.catalogue import Catalogue, load_catalogue
-from massaudit.rules.checks.judge import judge_checks
 from massaudit.rules.checks.settings import CheckSettings
-from massaudit.rules.judge import judge_page
+from massaudit.rules.judge import PageJudgement, judge
 from massaudit.rules.model import PageArtifacts
-from massaudit.rules.outcomes import rule_outcomes
-from massaudit.store.db import PageJudgement, RunVersions, Store, StoreError
+from massaudit.rules.scoring import SCORING_VERSION
+from massaudit.store.db import RunVersions, Store, StoreError
 
 
 class RunError(RuntimeError):
@@ -87,25 +85,6 @@ class RunSummary:
 
 
 ProgressCallback = Callable[[RunSummary, str], None]
-
-
-def judge(
-    artifacts: PageArtifacts, catalogue: Catalogue, checks: CheckSettings | None = None
-) -> PageJudgement:
-    """Judging and scoring of one page: pure, so a stored run can be judged again.
-
-    `checks` are the page's site's settings of our own checks (defaults when None). Site-level
-    checks (massaudit.judging.judge_site_level) run once all pages of a run are stored.
-    """
-    ours, our_outcomes = judge_checks(artifacts, catalogue, checks)
-    outcomes = rule_outcomes(artifacts) | our_outcomes
-    findings = judge_page(artifacts, catalogue) + ours
-    findings.sort(key=lambda f: (f.rule_id, f.selector, f.outcome, f.html, f.message))
-    return PageJudgement(
-        findings=findings,
-        rule_outcomes=dict(sorted(outcomes.items())),
-        scores=page_scores(outcomes, catalogue),
-    )
 
 
 def run_audit(

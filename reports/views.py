@@ -15,7 +15,6 @@ from massaudit.reports.documents import attach_documents
 from massaudit.reports.scoring import (
     DIMENSIONS,
     EQUITY,
-    WCAG21_VERSIONS,
     GroupScores,
     Score,
     equity,
@@ -24,6 +23,7 @@ from massaudit.reports.scoring import (
 )
 from massaudit.rules.catalogue import Catalogue, SuccessCriterion
 from massaudit.rules.fingerprint import fingerprint
+from massaudit.rules.scoring import WCAG21_VERSIONS
 from massaudit.store.db import Store
 from massaudit.store.schema import FindingRow, PageRow, RunRow, UrlStateRow
 

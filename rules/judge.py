@@ -1,122 +1,56 @@
-"""Judge saved page artifacts against the catalogue: axe results -> findings.
+"""The one front door of judging: a page's saved artifacts -> its findings, outcomes and scores.
 
-Pure: no browser, no I/O. axe `violations` become failures and axe `incomplete` becomes
-"needs review" (never a pass, never a failure). `passes` and `inapplicable` yield nothing here.
+Pure: no browser, no I/O. The nightly run, `massaudit rejudge` and `massaudit check` all judge
+through `judge`, so a page is judged the same way wherever it is judged. Site-level checks (they
+need every page of a site) run once a run's pages are stored: `judge_site`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from massaudit.rules.catalogue import Catalogue, axe_record_from_result, rule_from_axe
-from massaudit.rules.model import IMPACTS, Finding, Impact, Outcome, PageArtifacts, Rule
+from massaudit.rules.axe_findings import axe_findings
+from massaudit.rules.catalogue import Catalogue
+from massaudit.rules.checks.judge import judge_checks, judge_site_checks, site_rule_ids
+from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.model import Finding, PageArtifacts
+from massaudit.rules.outcomes import rule_outcomes
+from massaudit.rules.scoring import page_scores
 
-HTML_LIMIT = 1000
-TARGET_SEPARATOR = " >>> "
-_BUCKET_OUTCOMES: tuple[tuple[str, Outcome], ...] = (
-    ("violations", "fail"),
-    ("incomplete", "needs-review"),
-)
-# Only used to build a Rule for an axe rule the catalogue lacks; a finding's impact comes from
-# the node or the result, never from this placeholder.
-_PLACEHOLDER_IMPACT = "moderate"
+__all__ = ["PageJudgement", "judge", "judge_site", "site_rule_ids"]
 
 
-def judge_page(artifacts: PageArtifacts, catalogue: Catalogue) -> list[Finding]:
-    """Findings for one page, sorted by rule id, then selector. Failed loads yield none."""
-    if artifacts.error:
-        return []
-    axe = artifacts.axe or {}
-    findings = []
-    for bucket, outcome in _BUCKET_OUTCOMES:
-        for result in axe.get(bucket) or ():
-            rule, known = _rule_for(result, catalogue)
-            fallback_impact = rule.impact if known else None
-            for node in result.get("nodes") or ():
-                findings.append(_finding(rule, result, node, outcome, fallback_impact))
+@dataclass(frozen=True)
+class PageJudgement:
+    """What judging and scoring decided about one page."""
+
+    findings: list[Finding]
+    rule_outcomes: dict[str, str]
+    scores: dict[str, Any]
+
+
+def judge(
+    artifacts: PageArtifacts, catalogue: Catalogue, settings: CheckSettings | None = None
+) -> PageJudgement:
+    """axe-core's results and massaudit's page-level checks on one page, and its scores.
+
+    `settings` are the page's site's settings of massaudit's checks (defaults when None).
+    """
+    ours, our_outcomes = judge_checks(artifacts, catalogue, settings)
+    outcomes = rule_outcomes(artifacts) | our_outcomes
+    findings = axe_findings(artifacts, catalogue) + ours
     findings.sort(key=lambda f: (f.rule_id, f.selector, f.outcome, f.html, f.message))
-    return findings
-
-
-def _rule_for(result: Mapping[str, Any], catalogue: Catalogue) -> tuple[Rule, bool]:
-    """The catalogue rule for an axe result, and whether the catalogue knew it."""
-    rule = catalogue.get(result.get("id") or "")
-    if rule is not None:
-        return rule, True
-    # Not in the catalogue (e.g. results from a newer axe): keep the finding, mapped through the
-    # same adapter as catalogue rules, from the tags the result carries.
-    record = axe_record_from_result(result, _PLACEHOLDER_IMPACT)
-    return rule_from_axe(record, catalogue.impact_weights), False
-
-
-def _finding(
-    rule: Rule,
-    result: Mapping[str, Any],
-    node: Mapping[str, Any],
-    outcome: Outcome,
-    fallback_impact: Impact | None,
-) -> Finding:
-    return Finding(
-        rule_id=rule.id,
-        category=rule.category,
-        outcome=outcome,
-        impact=_impact(node.get("impact"), result.get("impact"), fallback_impact),
-        selector=selector_from_target(node.get("target")),
-        html=truncate_html(node.get("html") or ""),
-        wcag=rule.wcag,
-        message=_message(node),
+    return PageJudgement(
+        findings=findings,
+        rule_outcomes=dict(sorted(outcomes.items())),
+        scores=page_scores(outcomes, catalogue),
     )
 
 
-def _impact(*candidates: Any) -> Impact | None:
-    """The first real impact: the node's, else the result's, else the catalogue rule's."""
-    for candidate in candidates:
-        if candidate in IMPACTS:
-            return candidate
-    return None
-
-
-def selector_from_target(target: Any) -> str:
-    """axe `target` -> one selector string.
-
-    A target is a list with one entry per frame level (iframe, then the element inside it);
-    an entry is a selector string or, across shadow DOM boundaries, a list of selectors from the
-    host inwards. All parts are joined with " >>> " in that order.
-    """
-    return TARGET_SEPARATOR.join(_flatten(target))
-
-
-def _flatten(target: Any) -> Iterable[str]:
-    if target is None:
-        return
-    if isinstance(target, str):
-        if target:
-            yield target
-        return
-    if isinstance(target, Mapping):  # not produced by axe today; be lenient
-        for key in ("selector", "target"):
-            if key in target:
-                yield from _flatten(target[key])
-                return
-        return
-    for part in target:
-        yield from _flatten(part)
-
-
-def truncate_html(html: str, limit: int = HTML_LIMIT) -> str:
-    """At most `limit` characters; a cut snippet ends with "…"."""
-    return html if len(html) <= limit else html[: limit - 1] + "…"
-
-
-def _message(node: Mapping[str, Any]) -> str:
-    summary = node.get("failureSummary")
-    if summary:
-        return summary.strip()
-    messages = []
-    for kind in ("any", "all", "none"):
-        for check in node.get(kind) or ():
-            text = check.get("message") if isinstance(check, Mapping) else None
-            if text and text not in messages:
-                messages.append(text)
-    return "\n".join(messages)
+def judge_site(
+    pages: Mapping[Any, PageArtifacts], catalogue: Catalogue, settings: CheckSettings | None = None
+) -> dict[Any, tuple[list[Finding], dict[str, str]]]:
+    """The site-level checks over every page of one site: {page key: (findings, outcomes)}."""
+    return judge_site_checks(pages, catalogue, settings)

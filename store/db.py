@@ -26,7 +26,10 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, aliased, defer, sessionmaker
 
+from massaudit.rules.catalogue import Catalogue
+from massaudit.rules.judge import PageJudgement
 from massaudit.rules.model import Finding, PageArtifacts
+from massaudit.rules.scoring import page_scores
 from massaudit.store.schema import (
     SCHEMA_VERSION,
     Base,
@@ -71,15 +74,6 @@ class RunVersions:
     axe: str
     catalogue: str
     scoring: str
-
-
-@dataclass(frozen=True)
-class PageJudgement:
-    """What judging and scoring decided about one page."""
-
-    findings: list[Finding]
-    rule_outcomes: dict[str, str]
-    scores: dict[str, Any]
 
 
 def database_url(value: str) -> str:
@@ -648,10 +642,10 @@ class Store:
         rule_ids: set[str],
         findings: list[Finding],
         outcomes: dict[str, str],
-        rescore: Callable[[dict[str, str]], dict[str, Any]] | None = None,
+        catalogue: Catalogue,
     ) -> None:
-        """Replace one page's findings and outcomes of `rule_ids` (the site-level rules) only;
-        `rescore` (the scoring formula) recomputes the page's scores from its new outcomes."""
+        """Replace one page's findings and outcomes of `rule_ids` (the site-level rules) only,
+        and score the page again from its new outcomes."""
         with self.session() as s, s.begin():
             s.execute(
                 delete(FindingRow).where(
@@ -661,8 +655,8 @@ class Store:
             page = s.get(PageRow, page_id)
             kept = {k: v for k, v in (page.rule_outcomes or {}).items() if k not in rule_ids}
             page.rule_outcomes = dict(sorted((kept | outcomes).items()))
-            if rescore is not None and not page.error:
-                page.scores = rescore(page.rule_outcomes)
+            if not page.error:
+                page.scores = page_scores(page.rule_outcomes, catalogue)
             _insert_findings(s, run_id, page_id, findings)
 
     @_retried

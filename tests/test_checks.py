@@ -24,8 +24,8 @@ from massaudit.rules.checks import CheckResult, registry
 from massaudit.rules.checks.judge import judge_checks, judge_site_checks
 from massaudit.rules.checks.settings import OPTION_NAMES, CheckSettings
 from massaudit.rules.checks.text import detect_language, readability
+from massaudit.rules.judge import judge
 from massaudit.rules.model import PageArtifacts
-from massaudit.run import judge
 
 FIXTURE = Path(__file__).parent / "fixtures" / "checks" / "clean-page.json"
 MIB = 1024 * 1024

@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from massaudit.rules.axe_findings import (
+    HTML_LIMIT,
+    axe_findings,
+    selector_from_target,
+    truncate_html,
+)
 from massaudit.rules.catalogue import load_catalogue
-from massaudit.rules.judge import HTML_LIMIT, judge_page, selector_from_target, truncate_html
 from massaudit.rules.model import Finding, PageArtifacts
 
 FIXTURE = Path(__file__).parent / "fixtures" / "artifacts" / "sample-page.json"
@@ -49,7 +54,7 @@ def node(target, html="<div></div>", impact=None, summary="Fix it", **checks):
 def test_sample_page_findings(catalogue):
     artifacts = PageArtifacts.from_dict(json.loads(FIXTURE.read_text()))
     assert artifacts.axe_version == "4.14.1"
-    findings = judge_page(artifacts, catalogue)
+    findings = axe_findings(artifacts, catalogue)
     assert [(f.rule_id, f.outcome, f.impact, f.selector, f.wcag, f.category) for f in findings] == [
         ("color-contrast", "needs-review", "serious", "#hero", ("1.4.3",), "accessibility"),
         ("image-alt", "fail", "critical", "#seal", ("1.1.1",), "accessibility"),
@@ -78,12 +83,12 @@ def test_fixture_has_the_page_artifacts_shape():
 def test_judging_is_pure_and_deterministic(catalogue):
     artifacts = PageArtifacts.from_dict(json.loads(FIXTURE.read_text()))
     before = copy.deepcopy(artifacts.to_dict())
-    first = judge_page(artifacts, catalogue)
+    first = axe_findings(artifacts, catalogue)
     assert artifacts.to_dict() == before
     shuffled = copy.deepcopy(before)
     for bucket in ("violations", "incomplete"):
         random.Random(7).shuffle(shuffled["axe"][bucket])
-    assert judge_page(PageArtifacts.from_dict(shuffled), catalogue) == first
+    assert axe_findings(PageArtifacts.from_dict(shuffled), catalogue) == first
     assert all(isinstance(f, Finding) for f in first)
 
 
@@ -106,7 +111,7 @@ def test_selector_from_target(target, selector):
 
 
 def test_nested_targets_in_findings(catalogue):
-    findings = judge_page(
+    findings = axe_findings(
         page([result("button-name", node(["iframe#f", ["x-app", "button"]]), impact="critical")]),
         catalogue,
     )
@@ -115,7 +120,7 @@ def test_nested_targets_in_findings(catalogue):
 
 def test_html_is_truncated(catalogue):
     long_html = "<p>" + "x" * 5000 + "</p>"
-    findings = judge_page(page([result("image-alt", node(["p"], html=long_html))]), catalogue)
+    findings = axe_findings(page([result("image-alt", node(["p"], html=long_html))]), catalogue)
     assert len(findings[0].html) == HTML_LIMIT == 1000
     assert findings[0].html == long_html[:999] + "…"
     exact = "y" * 1000
@@ -128,7 +133,7 @@ def test_every_node_becomes_a_finding_sorted(catalogue):
         result("image-alt", node(["#z"]), node(["#c"])),
     ]
     incomplete = [result("color-contrast", node(["#m"]))]
-    findings = judge_page(page(violations, incomplete), catalogue)
+    findings = axe_findings(page(violations, incomplete), catalogue)
     assert [(f.rule_id, f.selector, f.outcome) for f in findings] == [
         ("color-contrast", "#m", "needs-review"),
         ("image-alt", "#c", "fail"),
@@ -139,7 +144,7 @@ def test_every_node_becomes_a_finding_sorted(catalogue):
 
 
 def test_impact_falls_back_from_node_to_result_to_catalogue(catalogue):
-    findings = judge_page(
+    findings = axe_findings(
         page(
             [
                 result("image-alt", node(["#node"], impact="minor"), impact="serious"),
@@ -162,7 +167,7 @@ def test_message_falls_back_to_check_messages(catalogue):
         "all": [],
         "none": [{"id": "y", "message": "Is hidden"}, {"id": "z", "message": "No alt"}],
     }
-    findings = judge_page(
+    findings = axe_findings(
         page([result("image-alt", node(["img"], summary=None, **checks))]), catalogue
     )
     assert findings[0].message == "No alt\nNo label\nIs hidden"
@@ -177,7 +182,7 @@ def test_unknown_rule_is_kept_with_scs_from_its_tags(catalogue):
         tags=["cat.structure", "wcag21aa", "wcag1410", "wcag144"],
     )
     unknown.update(help="Content must reflow", helpUrl="https://example.test/reflow")
-    findings = judge_page(page(incomplete=[unknown]), catalogue)
+    findings = axe_findings(page(incomplete=[unknown]), catalogue)
     assert findings == [
         Finding(
             rule_id="future-reflow-rule",
@@ -193,7 +198,7 @@ def test_unknown_rule_is_kept_with_scs_from_its_tags(catalogue):
 
 
 def test_unknown_rule_without_impact_has_none(catalogue):
-    findings = judge_page(
+    findings = axe_findings(
         page([result("mystery", node(["#m"]), tags=["best-practice"])]), catalogue
     )
     assert [(f.rule_id, f.impact, f.wcag, f.outcome) for f in findings] == [
@@ -203,12 +208,12 @@ def test_unknown_rule_without_impact_has_none(catalogue):
 
 def test_error_page_yields_no_findings(catalogue):
     artifacts = page([result("image-alt", node(["img"]))], error="net::ERR_NAME_NOT_RESOLVED")
-    assert judge_page(artifacts, catalogue) == []
+    assert axe_findings(artifacts, catalogue) == []
 
 
 def test_missing_buckets_and_passes_yield_nothing(catalogue):
-    assert judge_page(page(), catalogue) == []
+    assert axe_findings(page(), catalogue) == []
     empty = PageArtifacts(url="u", final_url="u", status=200, title="", axe={})
-    assert judge_page(empty, catalogue) == []
+    assert axe_findings(empty, catalogue) == []
     only_passes = page(passes=[result("image-alt", node(["img"]))])
-    assert judge_page(only_passes, catalogue) == []
+    assert axe_findings(only_passes, catalogue) == []

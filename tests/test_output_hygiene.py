@@ -20,8 +20,8 @@ from massaudit.reports.documents import DocumentItem, documents_csv
 from massaudit.reports.site import render_scorecard
 from massaudit.reports.views import build_scorecard
 from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.judge import judge
 from massaudit.rules.model import Finding, PageArtifacts
-from massaudit.run import judge
 from massaudit.store.db import RunVersions, Store
 
 FORMULA_TITLES = [

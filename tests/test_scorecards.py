@@ -18,8 +18,8 @@ from massaudit.reports.traffic import TrafficError, load_traffic, views_for
 from massaudit.reports.views import build_scorecard, compliance_matrix, group_issues
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.rules.fingerprint import fingerprint
+from massaudit.rules.judge import judge
 from massaudit.rules.model import PageArtifacts
-from massaudit.run import judge
 from massaudit.store.db import RunVersions, Store
 
 VERSIONS = RunVersions(tool="0.1.0", axe="4.14.1", catalogue="test", scoring="2")

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from massaudit.rules.judge import PageJudgement
 from massaudit.rules.model import Finding, PageArtifacts
-from massaudit.store.db import PageJudgement, RunVersions, Store, StoreError
+from massaudit.store.db import RunVersions, Store, StoreError
 
 VERSIONS = RunVersions(tool="0.1.0", axe="4.14.1", catalogue="1+axe4.14.1+abc", scoring="1")
 

@@ -19,9 +19,10 @@ from sqlalchemy import create_engine, text
 from massaudit.crawler.items import UrlOutcome
 from massaudit.crawler.sites import load_sites
 from massaudit.crawler.spider import SiteSpider
+from massaudit.rules.judge import PageJudgement
 from massaudit.rules.model import Finding, PageArtifacts
 from massaudit.run import AuditHooks, RunLog, RunSummary
-from massaudit.store.db import PageJudgement, RunVersions, Store, StoreError
+from massaudit.store.db import RunVersions, Store, StoreError
 from massaudit.store.schema import TRUNCATED
 
 VERSIONS = RunVersions(tool="0.1.0", axe="4.14.1", catalogue="c", scoring="1")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from massaudit.rules.axe_findings import truncate_html
 from massaudit.rules.catalogue import Catalogue
 from massaudit.rules.checks import CheckResult, registry
 from massaudit.rules.checks.settings import CheckSettings
-from massaudit.rules.judge import truncate_html
 from massaudit.rules.model import Finding, PageArtifacts, Rule
 
 Judged = tuple[list[Finding], dict[str, str]]

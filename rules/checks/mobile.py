@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from massaudit.rules.axe_findings import selector_from_target, truncate_html
 from massaudit.rules.checks import REGISTRY, CheckResult, Item
 from massaudit.rules.checks.settings import CheckSettings
-from massaudit.rules.judge import selector_from_target, truncate_html
 from massaudit.rules.model import PageArtifacts
 
 MIB = 1024 * 1024
