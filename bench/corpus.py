@@ -300,11 +300,11 @@ def serve_corpus(
 ) -> Iterator[str]:
     """Serve the corpus in `root` on 127.0.0.1 with the `hostile` pages (hostile_pages) made
     hostile; yield the base URL. Hostile pages are sent with no cache headers."""
-    from massaudit.demo.server import DemoRequestHandler, _QuietServer
+    from massaudit.pipeline.static_server import StaticRequestHandler, _QuietServer
 
     stopping = threading.Event()
 
-    class Handler(DemoRequestHandler):
+    class Handler(StaticRequestHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path in hostile:

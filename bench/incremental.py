@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from corpus import massaudit_command, sites_toml, write_corpus  # noqa: E402
 
-from massaudit.demo.server import serve_directory  # noqa: E402
+from massaudit.pipeline.static_server import serve_directory  # noqa: E402
 from massaudit.store.db import Store  # noqa: E402
 
 

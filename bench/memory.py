@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from corpus import massaudit_command, sites_toml, write_corpus  # noqa: E402
 from proctree import RssSampler  # noqa: E402
 
-from massaudit.demo.server import serve_directory  # noqa: E402
+from massaudit.pipeline.static_server import serve_directory  # noqa: E402
 
 
 def page_times(log: Path) -> list[float]:

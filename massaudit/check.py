@@ -425,7 +425,7 @@ def run_check(args: argparse.Namespace) -> int:
         wrap_fragment("", template)  # placeholder present?
 
     from massaudit.audits.browser import check_chromium
-    from massaudit.demo.server import serve_directory
+    from massaudit.pipeline.static_server import serve_directory
 
     check_chromium()
     targets: list[Target] = [Target(key=url, kind="url", url=url) for url in urls]

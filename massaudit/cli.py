@@ -335,8 +335,8 @@ def _render_missing_scorecard(store: Store, run: Any, out: Path, args: argparse.
 def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
-    from massaudit.demo.server import serve_directory
     from massaudit.demo.site import build_site
+    from massaudit.pipeline.static_server import serve_directory
 
     config = load_sites(args.sites)
     check_chromium()
@@ -355,8 +355,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve_demo(args: argparse.Namespace) -> int:
     import tempfile
 
-    from massaudit.demo.server import serve_directory
     from massaudit.demo.site import build_site
+    from massaudit.pipeline.static_server import serve_directory
 
     with tempfile.TemporaryDirectory(prefix="massaudit-demo-") as tmp:
         build_site(Path(tmp))

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from massaudit.audits.collector import Auditor, AuditSettings
-from massaudit.demo.server import serve_directory
+from massaudit.pipeline.static_server import serve_directory
 
 pytestmark = pytest.mark.browser
 

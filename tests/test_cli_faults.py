@@ -12,7 +12,7 @@ from integration_helpers import massaudit
 from test_scorecards import catalogue, two_runs  # noqa: F401 - fixtures
 
 from massaudit import cli
-from massaudit.demo.server import serve_directory
+from massaudit.pipeline.static_server import serve_directory
 from massaudit.reports import site as report_site
 from massaudit.reports.site import render_scorecard, scorecard_run
 from massaudit.reports.views import build_scorecard

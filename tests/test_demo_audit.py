@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from integration_helpers import REPO, axe_violations, massaudit
 
-from massaudit.demo.server import serve_directory
+from massaudit.pipeline.static_server import serve_directory
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,6 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from massaudit.demo.server import serve_directory
 from massaudit.demo.site import (
     DEFECT_RULES,
     EQUITY_RULES,
@@ -27,6 +26,7 @@ from massaudit.demo.site import (
     load_content,
     site_scopes,
 )
+from massaudit.pipeline.static_server import serve_directory
 from massaudit.rules.catalogue import load_catalogue
 
 # axe rule ids the planted problems must cover between them (one of each group).

@@ -13,8 +13,8 @@ import pytest
 from integration_helpers import REPO, massaudit, stored_pages
 
 from massaudit.crawler.sites import load_sites
-from massaudit.demo.server import serve_directory
 from massaudit.demo.site import build_site
+from massaudit.pipeline.static_server import serve_directory
 from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ import time
 import pytest
 from integration_helpers import REPO, massaudit, stored_pages
 
-from massaudit.demo.server import serve_directory
+from massaudit.pipeline.static_server import serve_directory
 from massaudit.store.db import Store
 
 HOSTILE_TITLE = "Fees <script>alert('x')</script> & more"

@@ -16,8 +16,8 @@ from integration_helpers import REPO, axe_violations, massaudit
 from test_scorecards import assert_internal_links_resolve
 
 from massaudit.crawler.sites import load_sites
-from massaudit.demo.server import serve_directory
 from massaudit.demo.site import build_site
+from massaudit.pipeline.static_server import serve_directory
 
 pytestmark = pytest.mark.browser
 SITE = "demo-parks"

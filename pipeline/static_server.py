@@ -1,4 +1,5 @@
-"""A quiet static file server for the bundled demo site (tests, benchmarks, the `demo` command)."""
+"""A quiet static file server on 127.0.0.1: the demo site, local files for `massaudit check`, the
+benchmark corpora and test sites."""
 
 from __future__ import annotations
 
@@ -16,20 +17,20 @@ _ERROR_PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>%(code)d %(message)s | Mass.gov Demo</title>
+<title>%(code)d %(message)s</title>
 </head>
 <body>
 <main id="main-content">
 <h1>%(message)s</h1>
 <p>%(explain)s</p>
-<p><a href="/">Go to the Mass.gov Demo home page</a></p>
+<p><a href="/">Go to the home page</a></p>
 </main>
 </body>
 </html>
 """
 
 
-class DemoRequestHandler(SimpleHTTPRequestHandler):
+class StaticRequestHandler(SimpleHTTPRequestHandler):
     """Serves files under `directory`; `/x/` is `/x/index.html`, `/x` redirects to `/x/`.
 
     Differences from the standard handler: no request logging, no directory listings (a
@@ -79,7 +80,7 @@ def serve_directory(root: Path, port: int = 0) -> Iterator[str]:
     root = Path(root)
     if not root.is_dir():
         raise NotADirectoryError(f"{root} is not a directory")
-    handler = functools.partial(DemoRequestHandler, directory=str(root))
+    handler = functools.partial(StaticRequestHandler, directory=str(root))
     server = _QuietServer(("127.0.0.1", port), handler)
     thread = threading.Thread(
         target=server.serve_forever,
