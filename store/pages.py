@@ -1,0 +1,275 @@
+"""The pages table and each page's links: saving an audited page, carrying an unchanged one
+over from an earlier run, and reading pages (their compressed artifacts included) back."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, aliased, defer
+
+from massaudit.rules.judge import PageJudgement
+from massaudit.rules.model import PageArtifacts
+from massaudit.store.connection import StoreConnection, StoreError, now, reason, redact, retried
+from massaudit.store.findings import FINDING_FIELDS, insert_findings
+from massaudit.store.schema import FindingRow, LinkRow, PageRow, RunRow
+from massaudit.store.url_states import upsert_url_states
+
+
+def compress_artifacts(artifacts: PageArtifacts) -> bytes:
+    raw = json.dumps(artifacts.to_dict(), separators=(",", ":"), ensure_ascii=False)
+    return gzip.compress(raw.encode("utf-8"), compresslevel=6)
+
+
+def decompress_artifacts(blob: bytes) -> PageArtifacts:
+    return PageArtifacts.from_dict(json.loads(gzip.decompress(blob)))
+
+
+class PageStore(StoreConnection):
+    """Pages of a run with their links; a page's findings and URL states are written with it."""
+
+    @retried
+    def save_page(
+        self,
+        run_id: int,
+        *,
+        site_id: str,
+        agency_id: str,
+        depth: int,
+        artifacts: PageArtifacts,
+        judgement: PageJudgement,
+        links: tuple[str, ...] = (),
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_hash: str = "",
+        url_state: dict[str, Any] | None = None,
+        discovered: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    ) -> int:
+        """Store an audited page, its findings, links, URL state and the states of the URLs
+        first seen on it (`discovered`) in one transaction: a crash leaves all or none."""
+        with self.session() as s, s.begin():
+            _delete_page(s, run_id, artifacts.url)  # a write tried again after a lost commit
+            page = PageRow(
+                run_id=run_id,
+                site_id=site_id,
+                agency_id=agency_id,
+                url=artifacts.url,
+                final_url=artifacts.final_url,
+                status_code=artifacts.status,
+                title=artifacts.title,
+                depth=depth,
+                audited_at=now(),
+                error=artifacts.error,
+                artifacts=compress_artifacts(artifacts),
+                rule_outcomes=judgement.rule_outcomes,
+                scores=judgement.scores,
+                etag=etag,
+                last_modified=last_modified,
+                content_hash=content_hash,
+            )
+            s.add(page)
+            s.flush()
+            insert_findings(s, run_id, page.id, judgement.findings)
+            _insert_links(s, run_id, page.id, links)
+            states = [*discovered, url_state] if url_state is not None else list(discovered)
+            upsert_url_states(s, run_id, states)
+            page_id = page.id
+        self._page_committed()
+        return page_id
+
+    @retried
+    def reuse_page(
+        self,
+        run_id: int,
+        previous_page_id: int,
+        *,
+        depth: int,
+        url_state: dict[str, Any],
+        discover: Callable[[list[str]], list[dict[str, Any]]] | None = None,
+    ) -> list[str]:
+        """Carry an unchanged page over from an earlier run; returns its stored links.
+
+        `discover` turns those links into the states of the URLs first seen on the page, which
+        are written in the same transaction as the page.
+        """
+        with self.session() as s, s.begin():
+            old = s.get(PageRow, previous_page_id)
+            _delete_page(s, run_id, old.url)
+            page = PageRow(
+                run_id=run_id,
+                site_id=url_state["site_id"],
+                agency_id=old.agency_id,
+                url=old.url,
+                final_url=old.final_url,
+                status_code=old.status_code,
+                title=old.title,
+                depth=depth,
+                audited_at=old.audited_at,
+                error=old.error,
+                artifacts=None,
+                reused_from=old.reused_from or old.id,
+                rule_outcomes=old.rule_outcomes,
+                scores=old.scores,
+                etag=old.etag,
+                last_modified=old.last_modified,
+                content_hash=old.content_hash,
+            )
+            s.add(page)
+            s.flush()
+            # Copied inside the database: most pages of a nightly run are unchanged.
+            for table, columns in ((FindingRow, FINDING_FIELDS), (LinkRow, ("target",))):
+                s.execute(
+                    insert(table).from_select(
+                        ["run_id", "page_id", *columns],
+                        select(
+                            literal(run_id),
+                            literal(page.id),
+                            *(getattr(table, c) for c in columns),
+                        ).where(table.page_id == old.id),
+                    )
+                )
+            links = list(s.scalars(select(LinkRow.target).where(LinkRow.page_id == old.id)))
+            discovered = discover(links) if discover is not None else []
+            upsert_url_states(s, run_id, [*discovered, url_state])
+        self._page_committed()
+        return links
+
+    @retried
+    def pages(self, run_id: int) -> list[PageRow]:
+        """The run's pages without their artifacts blob loaded into memory all at once."""
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(PageRow)
+                    .options(defer(PageRow.artifacts))
+                    .where(PageRow.run_id == run_id)
+                    .order_by(PageRow.id)
+                )
+            )
+
+    def iter_artifacts(self, run_id: int) -> Iterator[tuple[int, PageArtifacts]]:
+        with self.session() as s:
+            original = aliased(PageRow)
+            rows = s.execute(
+                select(PageRow.id, func.coalesce(PageRow.artifacts, original.artifacts))
+                .outerjoin(original, original.id == PageRow.reused_from)
+                .where(PageRow.run_id == run_id)
+                .order_by(PageRow.id)
+                .execution_options(yield_per=200)
+            )
+            try:
+                for page_id, blob in rows:
+                    yield page_id, decompress_artifacts(blob)
+            except SQLAlchemyError as exc:
+                raise StoreError(f"--db {redact(self.engine)}: {reason(exc)}") from None
+
+    @retried
+    def page_summaries(self, run_id: int) -> list[Any]:
+        """Every page of a run without its artifacts: id, site, URLs, status, title, error."""
+        with self.session() as s:
+            return list(
+                s.execute(
+                    select(
+                        PageRow.id,
+                        PageRow.site_id,
+                        PageRow.url,
+                        PageRow.final_url,
+                        PageRow.status_code,
+                        PageRow.title,
+                        PageRow.error,
+                    )
+                    .where(PageRow.run_id == run_id)
+                    .order_by(PageRow.id)
+                )
+            )
+
+    @retried
+    def artifacts_of(self, page_id: int) -> PageArtifacts:
+        """One page's artifacts (those of the audited page it was reused from, if reused)."""
+        with self.session() as s:
+            page = s.get(PageRow, page_id)
+            blob = page.artifacts
+            if blob is None and page.reused_from is not None:
+                blob = s.get(PageRow, page.reused_from).artifacts
+            return decompress_artifacts(blob)
+
+    @retried
+    def page_sites(self, run_id: int) -> dict[int, str]:
+        """page id -> site id for every page of a run."""
+        with self.session() as s:
+            rows = s.execute(select(PageRow.id, PageRow.site_id).where(PageRow.run_id == run_id))
+            return dict(rows.all())
+
+    @retried
+    def page_groups(self, run_id: int) -> list[tuple[int, str, str]]:
+        """(page id, site id, agency id) of every page of a run."""
+        with self.session() as s:
+            rows = s.execute(
+                select(PageRow.id, PageRow.site_id, PageRow.agency_id).where(
+                    PageRow.run_id == run_id
+                )
+            )
+            return [tuple(row) for row in rows.all()]
+
+    @retried
+    def page_score_rows(self, run_id: int) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+        """(site id, agency id, error, stored scores) of every page of a run, for score history."""
+        with self.session() as s:
+            rows = s.execute(
+                select(PageRow.site_id, PageRow.agency_id, PageRow.error, PageRow.scores)
+                .where(PageRow.run_id == run_id)
+                .order_by(PageRow.id)
+            )
+            return [tuple(row) for row in rows.all()]
+
+    @retried
+    def links(self, run_id: int) -> list[tuple[int, str]]:
+        with self.session() as s:
+            return list(
+                s.execute(
+                    select(LinkRow.page_id, LinkRow.target)
+                    .where(LinkRow.run_id == run_id)
+                    .order_by(LinkRow.page_id, LinkRow.id)
+                )
+            )
+
+    @retried
+    def previous_pages(self, before_run: int, site_ids: list[str]) -> dict[tuple[str, str], Any]:
+        """(site, url) -> page row facts of the newest complete run before `before_run`."""
+        with self.session() as s:
+            previous = s.scalars(
+                select(RunRow.id)
+                .where(RunRow.status == "complete", RunRow.id < before_run)
+                .order_by(RunRow.id.desc())
+            ).first()
+            if previous is None:
+                return {}
+            rows = s.execute(
+                select(
+                    PageRow.id,
+                    PageRow.site_id,
+                    PageRow.url,
+                    PageRow.etag,
+                    PageRow.last_modified,
+                    PageRow.content_hash,
+                ).where(
+                    PageRow.run_id == previous,
+                    PageRow.site_id.in_(site_ids),
+                    PageRow.error.is_(None),
+                )
+            )
+            return {(site, url): (pid, etag, lm, h) for pid, site, url, etag, lm, h in rows}
+
+
+def _delete_page(s: Session, run_id: int, url: str) -> None:
+    s.execute(delete(PageRow).where(PageRow.run_id == run_id, PageRow.url == url))
+
+
+def _insert_links(s: Session, run_id: int, page_id: int, links: Any) -> None:
+    rows = [{"run_id": run_id, "page_id": page_id, "target": t} for t in links]
+    if rows:
+        s.execute(insert(LinkRow), rows)
