@@ -36,7 +36,7 @@ from proctree import RssSampler  # noqa: E402
 
 from massaudit.audits.axe import AXE_VERSION, axe_source  # noqa: E402
 from massaudit.audits.browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
-from massaudit.audits.collector import AXE_RUN_OPTIONS  # noqa: E402
+from massaudit.audits.page_scripts import AXE_RUN_OPTIONS  # noqa: E402
 from massaudit.pipeline.static_server import serve_directory  # noqa: E402
 
 CACHE = Path(__file__).parent / ".cache"
