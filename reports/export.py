@@ -6,10 +6,11 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from massaudit.reports.documents import export_documents
+from massaudit.reports.document_list import export_documents
+from massaudit.reports.issues import IssueView
 from massaudit.reports.safe_output import SafeCsvWriter
 from massaudit.reports.scoring import DIMENSION_IDS, EQUITY
-from massaudit.reports.views import GroupView, IssueView, PageView, Scorecard
+from massaudit.reports.views import GroupView, PageView, Scorecard
 from massaudit.rules.catalogue import Catalogue
 
 EXPORT_SCHEMA = "massaudit-export/1"
@@ -40,7 +41,7 @@ def export_json(scorecard: Scorecard, catalogue: Catalogue) -> dict[str, Any]:
         "sites": [_group(s) | {"agency": s.agency_id} for s in scorecard.sites],
         "issues": [_issue(i, scorecard.pages) for i in scorecard.issues],
         "pages": _pages(scorecard, scorecard.pages, catalogue),
-        "documents": export_documents(scorecard, catalogue),  # issue 7: reports/documents.py
+        "documents": export_documents(scorecard, catalogue),  # reports/document_list.py
     }
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from massaudit.reports.documents import write_documents_csv
+from massaudit.reports.compliance import MATRIX_STATUS_TEXT
+from massaudit.reports.document_list import write_documents_csv
 from massaudit.reports.export import export_agency_json, export_json, findings_csv, issues_csv
 from massaudit.reports.safe_output import dumps_json
 from massaudit.reports.scoring import (
@@ -25,7 +26,7 @@ from massaudit.reports.scoring import (
     SCORING_VERSION,
     grade,
 )
-from massaudit.reports.views import MATRIX_STATUS_TEXT, SKIP_REASON_TEXT, GroupView, Scorecard
+from massaudit.reports.views import SKIP_REASON_TEXT, GroupView, Scorecard
 from massaudit.rules.catalogue import Catalogue
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -210,7 +211,7 @@ def _render_into(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) -> N
         (export / "agency" / f"{agency.id}-issues.csv").write_text(
             issues_csv(agency.issues, agency.pages), encoding="utf-8"
         )
-    write_documents_csv(scorecard, export)  # issue 7: reports/documents.py
+    write_documents_csv(scorecard, export)  # reports/document_list.py
 
 
 def _write_json(path: Path, data: object) -> None:

@@ -16,8 +16,8 @@ from massaudit.audits.documents import document_facts
 from massaudit.crawler.items import FetchedDocument
 from massaudit.crawler.sites import SitesConfigError, parse_sites
 from massaudit.demo.docs import DEMO_DOCUMENTS
-from massaudit.documents import check_document, finalise_documents
-from massaudit.reports.documents import (
+from massaudit.pipeline.document_checks import check_document, finalise_documents
+from massaudit.reports.document_list import (
     DocumentItem,
     document_summary,
     documents_csv,
@@ -25,7 +25,7 @@ from massaudit.reports.documents import (
 )
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.rules.checks import CheckResult, registry
-from massaudit.rules.checks.documents import (
+from massaudit.rules.checks.document_rules import (
     EXEMPTION_CANDIDATE,
     MUST_FIX,
     UNKNOWN,

@@ -16,7 +16,7 @@ from integration_helpers import massaudit
 
 from massaudit.cli import main
 from massaudit.reports.ci_formats import CheckedFinding, CheckedPage, CheckReport, write
-from massaudit.reports.documents import DocumentItem, documents_csv
+from massaudit.reports.document_list import DocumentItem, documents_csv
 from massaudit.reports.site import render_scorecard
 from massaudit.reports.views import build_scorecard
 from massaudit.rules.catalogue import load_catalogue

@@ -12,10 +12,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from massaudit.reports.compliance import compliance_matrix
 from massaudit.reports.export import findings_csv, issues_csv
+from massaudit.reports.issues import group_issues
 from massaudit.reports.site import render_scorecard
 from massaudit.reports.traffic import TrafficError, load_traffic, views_for
-from massaudit.reports.views import build_scorecard, compliance_matrix, group_issues
+from massaudit.reports.views import build_scorecard
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.rules.fingerprint import fingerprint
 from massaudit.rules.judge import judge

@@ -1,4 +1,4 @@
-"""Linked documents on the scorecards and in the exports (issue 7).
+"""Linked documents on the scorecards and in the exports.
 
 `document_summary` is pure: the share of checked documents with no failure (the documents
 score) and PDFs per audited HTML page, for a site or an agency. `documents_score` gives it as a
