@@ -1,11 +1,11 @@
-"""Document fixtures: generated PDFs and DOCX files (massaudit/demo/docs.py holds the generators,
-which the demo site build uses too) and the facts fixtures of every document rule."""
+"""Document fixtures: generated PDFs and DOCX files (massaudit/demo/sample_documents.py holds the
+generators, which the demo site build uses too) and the facts fixtures of every document rule."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from massaudit.demo.docs import make_docx, make_pdf
+from massaudit.demo.sample_documents import make_docx, make_pdf
 
 __all__ = ["CLEAN_DOCX", "CLEAN_PDF", "DOCUMENT_FIXTURES", "docx", "make_docx", "make_pdf", "pdf"]
 

@@ -18,14 +18,14 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from massaudit.demo.site import (
+from massaudit.demo.content import (
     DEFECT_RULES,
     EQUITY_RULES,
     GROUND_TRUTH_PATH,
-    build_site,
     load_content,
     site_scopes,
 )
+from massaudit.demo.site import build_site
 from massaudit.pipeline.static_server import serve_directory
 from massaudit.rules.catalogue import load_catalogue
 

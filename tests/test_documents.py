@@ -15,7 +15,7 @@ from document_fixtures import CLEAN_DOCX, CLEAN_PDF, DOCUMENT_FIXTURES, make_doc
 from massaudit.audits.documents import document_facts
 from massaudit.crawler.items import FetchedDocument
 from massaudit.crawler.sites import SitesConfigError, parse_sites
-from massaudit.demo.docs import DEMO_DOCUMENTS
+from massaudit.demo.sample_documents import DEMO_DOCUMENTS
 from massaudit.pipeline.document_checks import check_document, finalise_documents
 from massaudit.reports.document_list import (
     DocumentItem,
@@ -339,7 +339,7 @@ def test_documents_csv():
 def test_demo_documents_give_their_ground_truth(catalogue):
     import tomllib
 
-    from massaudit.demo.site import GROUND_TRUTH_PATH
+    from massaudit.demo.content import GROUND_TRUTH_PATH
 
     truth = tomllib.loads(GROUND_TRUTH_PATH.read_text(encoding="utf-8"))["documents"]
     assert set(truth) == set(DEMO_DOCUMENTS)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from massaudit.demo.docs import make_pdf
+from massaudit.demo.sample_documents import make_pdf
 
 PDF_DELAY_S = 8.0
 
