@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from massaudit.check import BUILTIN_TEMPLATE  # noqa: E402
+from massaudit.pipeline.check.template import BUILTIN_TEMPLATE  # noqa: E402
 
 PARAGRAPH = (
     "<p>Page {n}: apply for a fishing licence online. You need your date of birth and a "

@@ -16,7 +16,7 @@ from massaudit import __version__, arguments
 from massaudit.arguments import PathProblem
 from massaudit.audits.browser import ANALYTICS_HOSTS, BrowserNotFound, check_chromium
 from massaudit.audits.collector import AuditSettings
-from massaudit.check import add_check_parser, cmd_check
+from massaudit.check_command import add_check_parser, cmd_check
 from massaudit.crawler.scope import ScopeOwners
 from massaudit.crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit.documents import finalise_documents, rejudge_documents

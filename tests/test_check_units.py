@@ -10,19 +10,15 @@ from importlib.resources import files
 import jsonschema
 import pytest
 
-from massaudit.check import (
-    CheckUsageError,
-    apply_gate,
-    baseline_data,
-    find_line,
-    fragment_findings,
-    parse_max_failures,
-    parse_reports,
-    selected_rules,
-    wrap_fragment,
-)
-from massaudit.check_config import CheckConfig, CheckConfigError, parse_check_config
-from massaudit.reports.ci_formats import CheckedFinding, CheckedPage, CheckReport, write
+from massaudit.pipeline.check.baseline import baseline_data
+from massaudit.pipeline.check.exit_codes import CheckUsageError
+from massaudit.pipeline.check.fragment import fragment_findings
+from massaudit.pipeline.check.gate import apply_gate
+from massaudit.pipeline.check.options import parse_max_failures, parse_reports, selected_rules
+from massaudit.pipeline.check.source_line import find_line
+from massaudit.pipeline.check.suppressions import CheckConfig, CheckConfigError, parse_check_config
+from massaudit.pipeline.check.template import wrap_fragment
+from massaudit.reports.ci import CheckedFinding, CheckedPage, CheckReport, render
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.rules.fingerprint import fingerprint, markup_signature, selector_signature
 from massaudit.rules.model import Finding
@@ -277,7 +273,7 @@ def report(catalogue):
 
 
 def test_sarif_validates_and_points_at_the_file(report):
-    sarif = json.loads(write(report, "sarif"))
+    sarif = json.loads(render(report, "sarif"))
     jsonschema.Draft4Validator(sarif_schema()).validate(sarif)
     run = sarif["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
@@ -300,7 +296,7 @@ def test_sarif_validates_and_points_at_the_file(report):
 
 
 def test_junit_parses_back(report):
-    root = ET.fromstring(write(report, "junit"))
+    root = ET.fromstring(render(report, "junit"))
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert list(suites) == ["docs/a.html", "b.html", "https://www.mass.gov/x"]
     a = suites["docs/a.html"]
@@ -318,15 +314,15 @@ def test_junit_parses_back(report):
 
 
 def test_text_json_markdown(report):
-    text = write(report, "text")
+    text = render(report, "text")
     assert "docs/a.html:12" in text and "NOT CHECKED: HTTP 404" in text
     assert text.splitlines()[-1].startswith("massaudit check COULD NOT CHECK: 3 pages")
-    data = json.loads(write(report, "json"))
+    data = json.loads(render(report, "json"))
     assert data["exit_code"] == 3 and data["totals"]["blocking"] == 1
     statuses = [f["status"] for f in data["pages"][0]["findings"]]
     # Suppressions apply to items to review too (the color-contrast one here).
     assert sorted(statuses) == ["new", "new", "suppressed", "suppressed"]
-    markdown = write(report, "markdown")
+    markdown = render(report, "markdown")
     assert markdown.startswith("## ⚠️ massaudit check: could not check")
     assert "| docs/a.html | 1 | 2 | 0 | 2 | 0 |" in markdown
     assert "[image-alt](https://" in markdown

@@ -12,9 +12,9 @@ import pytest
 from integration_helpers import massaudit
 from test_sites import VALID
 
-from massaudit.check_config import CheckConfigError, load_check_config
 from massaudit.cli import main
 from massaudit.crawler.sites import SitesConfigError, load_sites, parse_sites
+from massaudit.pipeline.check.suppressions import CheckConfigError, load_check_config
 
 EXIT_USAGE = 2
 

@@ -15,7 +15,7 @@ import pytest
 from integration_helpers import massaudit
 
 from massaudit.cli import main
-from massaudit.reports.ci_formats import CheckedFinding, CheckedPage, CheckReport, write
+from massaudit.reports.ci import CheckedFinding, CheckedPage, CheckReport, render
 from massaudit.reports.document_list import DocumentItem, documents_csv
 from massaudit.reports.site import render_scorecard
 from massaudit.reports.views import build_scorecard
@@ -164,7 +164,7 @@ def hostile_report() -> CheckReport:
 
 
 def test_junit_is_parsable_whatever_the_file_names_and_messages_hold():
-    xml = write(hostile_report(), "junit")
+    xml = render(hostile_report(), "junit")
     root = ET.fromstring(xml)  # raised ParseError: "not well-formed (invalid token)"
     names = [suite.get("name") for suite in root.iter("testsuite")]
     assert names[0] == "x[a](http://e)@team*b*.html"
@@ -172,7 +172,7 @@ def test_junit_is_parsable_whatever_the_file_names_and_messages_hold():
 
 
 def test_markdown_shows_file_names_and_messages_as_text():
-    markdown = write(hostile_report(), "markdown")
+    markdown = render(hostile_report(), "markdown")
     # No link or image can open, no emphasis start: outside code spans (literal text) every
     # [ and * is backslash-escaped.
     assert not re.search(r"(?<!\\)[\[*]", re.sub(r"`[^`]*`", "", markdown))
@@ -184,7 +184,7 @@ def test_markdown_shows_file_names_and_messages_as_text():
 
 def test_json_and_sarif_reports_escape_angle_brackets():
     for fmt in ("json", "sarif"):
-        text = write(hostile_report(), fmt)
+        text = render(hostile_report(), fmt)
         assert "<" not in text and ">" not in text, fmt
         json.loads(text)
 
