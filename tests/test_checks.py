@@ -18,7 +18,7 @@ import pytest
 from document_fixtures import DOCUMENT_FIXTURES
 
 from massaudit.crawler.sites import CHECK_OPTIONS, SitesConfigError, parse_sites
-from massaudit.judging import check_settings
+from massaudit.pipeline.site_level import check_settings
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.rules.checks import CheckResult, registry
 from massaudit.rules.checks.judge import judge_checks, judge_site_checks
@@ -614,7 +614,7 @@ def test_bad_check_options_are_refused_in_one_line(line, message):
 
 
 def test_unknown_disabled_rule_is_refused(catalogue):
-    from massaudit.judging import check_disabled_rules
+    from massaudit.pipeline.site_level import check_disabled_rules
 
     sites = _parse('checks = { disabled = ["no-such-rule"] }\n')
     with pytest.raises(SitesConfigError, match=r"checks.disabled\[0\]: 'no-such-rule' is not"):

@@ -15,7 +15,8 @@ from integration_helpers import massaudit
 
 from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.crawler.items import FetchedPage
-from massaudit.run import AuditHooks, RunLog, _page_state
+from massaudit.pipeline.hooks import AuditHooks, _page_state
+from massaudit.pipeline.run_log import RunLog
 from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser

@@ -19,9 +19,11 @@ from sqlalchemy import create_engine, text
 from massaudit.crawler.items import UrlOutcome
 from massaudit.crawler.sites import load_sites
 from massaudit.crawler.spider import SiteSpider
+from massaudit.pipeline.hooks import AuditHooks
+from massaudit.pipeline.run_log import RunLog
+from massaudit.pipeline.summary import RunSummary
 from massaudit.rules.judge import PageJudgement
 from massaudit.rules.model import Finding, PageArtifacts
-from massaudit.run import AuditHooks, RunLog, RunSummary
 from massaudit.store.db import RunVersions, Store, StoreError
 from massaudit.store.schema import TRUNCATED
 

@@ -1,4 +1,4 @@
-"""Linked documents in a run (issue 7): analyse, judge and store each one; triage at the end.
+"""Linked documents in a run: analyse, judge and store each one; triage at the end.
 
 The spider downloads each PDF and Word file linked from a site (bounded by the site's
 `max_document_bytes`) once per run and hands it to `check_document`. A file whose sha256 matches
@@ -17,7 +17,12 @@ from massaudit.audits.document_worker import analyse_document
 from massaudit.crawler.items import FetchedDocument
 from massaudit.crawler.sites import SitesConfig
 from massaudit.rules.catalogue import Catalogue
-from massaudit.rules.checks.documents import judge_document, publish_as_html, title_ii_label
+from massaudit.rules.checks.document_rules import (
+    DEFAULT_COMPLIANCE_DATE,
+    judge_document,
+    publish_as_html,
+    title_ii_label,
+)
 from massaudit.rules.checks.settings import CheckSettings
 from massaudit.store.db import Store
 
@@ -86,7 +91,7 @@ def finalise_documents(store: Store, run_id: int, sites: SitesConfig) -> int:
                 row.facts or {},
                 linked_from,
                 row.last_modified,
-                compliance.get(row.site_id, "2027-04-26"),
+                compliance.get(row.site_id, DEFAULT_COMPLIANCE_DATE),
             ),
             "guidance": publish_as_html(row.facts or {}),
         }

@@ -1,0 +1,151 @@
+"""The `massaudit` command line's options: one subparser per command (`massaudit --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from massaudit import __version__, arguments
+from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
+DESCRIPTION = "The `massaudit` command: run, demo, rejudge, report, export, validate."
+DEMO_SITES = Path(__file__).parent / "demo" / "sites.toml"
+_DEBUG_HELP = "show the traceback of an unexpected error (also MASSAUDIT_DEBUG=1)"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"massaudit: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentParser:
+    """Every command's options; `add_check_parser` adds those of `check`, which has its own."""
+    parser = _Parser(prog="massaudit", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"massaudit {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="crawl and audit the sites of a sites file")
+    run.add_argument("--sites", default="sites.toml", help="sites file (default: sites.toml)")
+    run.add_argument(
+        "--site", action="append", dest="site_ids", metavar="ID", help="only this site (repeatable)"
+    )
+    run.add_argument("--db", default="out/massaudit.sqlite", help="SQLAlchemy URL or SQLite path")
+    run.add_argument("--out", default="out/report", help="folder for the scorecard site")
+    run.add_argument(
+        "--resume",
+        nargs="?",
+        const=-1,
+        type=int,
+        metavar="RUN",
+        help="continue a run that stopped (default: the newest incomplete run)",
+    )
+    run.add_argument(
+        "--full", action="store_true", help="audit every page again, even if it has not changed"
+    )
+    _add_audit_options(run)
+    _add_report_options(run)
+
+    demo = commands.add_parser("demo", help="serve the bundled demo site and audit it")
+    demo.add_argument(
+        "--sites",
+        default=str(DEMO_SITES),
+        help="sites file with the demo = true sites (default: the demo's own, shipped with massaudit)",
+    )
+    demo.add_argument("--out", default="out/demo", help="folder for the scorecard and database")
+    demo.add_argument(
+        "--port",
+        type=arguments.port_number,
+        default=0,
+        help="port for the demo site (0: any free)",
+    )
+    _add_audit_options(demo)
+    _add_report_options(demo)
+
+    serve = commands.add_parser("serve-demo", help="serve the demo site until interrupted")
+    serve.add_argument(
+        "--port",
+        type=arguments.port_number,
+        default=8765,
+        help="port on 127.0.0.1, 0 to 65535 (default 8765)",
+    )
+
+    rejudge = commands.add_parser("rejudge", help="judge and score a stored run again")
+    rejudge.add_argument("--db", required=True)
+    rejudge.add_argument("--run", type=int, dest="run_id", help="run id (default: latest)")
+    rejudge.add_argument("--sites", help="sites file whose agency and site names replace the run's")
+    rejudge.add_argument("--out", help="also write the scorecard site to this folder")
+    _add_report_options(rejudge)
+
+    report = commands.add_parser("report", help="write the scorecard site of a stored run")
+    report.add_argument("--db", required=True)
+    report.add_argument("--run", type=int, dest="run_id")
+    report.add_argument("--out", required=True)
+    _add_report_options(report)
+
+    export = commands.add_parser("export", help="print a stored run as JSON (docs/export.md)")
+    export.add_argument("--db", required=True)
+    export.add_argument("--run", type=int, dest="run_id")
+    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("--output", "-o", help="write to this file instead of standard output")
+
+    add_check_parser(commands)
+
+    validate = commands.add_parser("validate", help="check a sites file and exit")
+    validate.add_argument("--sites", default="sites.toml")
+    for command in commands.choices.values():
+        # SUPPRESS: a command's default must not undo `massaudit --debug COMMAND`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+    return parser
+
+
+def _add_audit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency",
+        type=arguments.concurrency,
+        default=default_concurrency(),
+        help="pages rendered at once, 1 to 32 (default: one per core, 2 to 8)",
+    )
+    parser.add_argument(
+        "--page-timeout",
+        type=arguments.page_timeout,
+        default=30.0,
+        help="seconds to load one page, 1 to 300 (default 30)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument(
+        "--checks",
+        choices=["all", "axe"],
+        default="all",
+        help="all checks (default), or only axe-core's accessibility rules",
+    )
+    parser.add_argument("--log", help="structured log (JSON lines); default OUT/logs/run-N.jsonl")
+    parser.add_argument(
+        "--keep-analytics",
+        action="store_true",
+        help="let pages reach analytics hosts (blocked by default: beacons cannot change results)",
+    )
+
+
+def default_concurrency() -> int:
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--traffic",
+        metavar="FILE",
+        help="analytics CSV with columns url,views: ranks the fix-first list by page views",
+    )
+    parser.add_argument(
+        "--regression-threshold",
+        type=arguments.bounded_float(0, 100),
+        default=DEFAULT_REGRESSION_THRESHOLD,
+        metavar="POINTS",
+        help="show a regression banner when a score drops by more than this many points "
+        f"since the previous run (default {DEFAULT_REGRESSION_THRESHOLD:g})",
+    )

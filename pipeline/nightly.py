@@ -1,0 +1,181 @@
+"""The nightly audit: crawl the sites, render and audit each page, judge, score and store it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from scrapy.crawler import AsyncCrawlerRunner
+
+from massaudit.audits.axe import AXE_VERSION
+from massaudit.audits.collector import Auditor, AuditSettings
+from massaudit.crawler.items import ResumeState
+from massaudit.crawler.settings import crawl_settings, run_on_reactor
+from massaudit.crawler.sites import SitesConfig
+from massaudit.crawler.spider import SiteSpider
+from massaudit.pipeline.finish import finish_run
+from massaudit.pipeline.hooks import AuditHooks
+from massaudit.pipeline.run_log import LogWriteError, RunLog
+from massaudit.pipeline.site_level import check_settings
+from massaudit.pipeline.summary import ProgressCallback, RunSummary
+from massaudit.rules.catalogue import Catalogue, load_catalogue
+from massaudit.rules.scoring import SCORING_VERSION
+from massaudit.store.db import RunVersions, Store, StoreError
+
+
+class RunError(RuntimeError):
+    """A run that cannot start (e.g. nothing to resume); one line for the operator."""
+
+
+def run_audit(
+    sites: SitesConfig | None,
+    store: Store,
+    *,
+    tool_version: str,
+    audit_settings: AuditSettings | None = None,
+    progress: ProgressCallback | None = None,
+    resume_run: int | None = None,
+    full: bool = False,
+    log_path: Path | None = None,
+) -> RunSummary:
+    """Run one audit of `sites` into `store`; with `resume_run`, continue that stored run.
+
+    Pages whose content has not changed since the last complete run are carried over unless
+    `full`. A run that dies keeps its pages and is marked incomplete. `tool_version` (massaudit's
+    version) is stored with the run and sent in the crawler's User-Agent.
+    """
+    catalogue = load_catalogue()
+    audit_settings = audit_settings or AuditSettings()
+    if not audit_settings.collect_facts and sites is not None:
+        sites = axe_only(sites, catalogue)
+    store.mark_abandoned_runs()
+    resume: ResumeState | None = None
+    if resume_run is not None:
+        run = store.get_run(resume_run)
+        if run is None:
+            raise RunError(f"--resume: no run {resume_run} in this database")
+        if run.status == "complete":
+            raise RunError(f"--resume: run {resume_run} is complete; nothing to resume")
+        if run.status == "running":
+            raise RunError(f"--resume: run {resume_run} is still running (pid {run.pid})")
+        sites = SitesConfig.from_dict(run.config)
+        seen, queued = store.resume_state(run.id)
+        resume = ResumeState(seen=seen, queued=queued)
+        store.reopen_run(run.id)
+        run_id = run.id
+    else:
+        run_id = store.begin_run(
+            config=sites.to_dict(),
+            options={"audit": asdict(audit_settings), "full": full},
+            versions=RunVersions(tool_version, AXE_VERSION, catalogue.version, SCORING_VERSION),
+        )
+    previous = {} if full else store.previous_pages(run_id, [s.id for s in sites.sites])
+    summary = RunSummary(run_id)
+    started = time.monotonic()
+    error: str | None = None
+    log = RunLog(log_path)
+    log.event("run started", run=run_id, resumed=resume is not None, full=full)
+    store_gone = False
+    try:
+        if log.failure:
+            raise LogWriteError(log.failure)
+        run_on_reactor(
+            lambda: _crawl_and_audit(
+                sites,
+                store,
+                catalogue,
+                audit_settings,
+                summary,
+                progress,
+                resume,
+                previous,
+                log,
+                tool_version,
+            )
+        )
+        summary.findings.update(finish_run(store, run_id, catalogue, sites))
+        # Never "complete" with work left: a URL still queued was lost somewhere.
+        left = store.state_counts(run_id).get("queued", 0)
+        summary.status = "incomplete" if left else "complete"
+        if left:
+            error = f"{left} URLs still queued when the crawl ended; --resume continues the run"
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler's time limit
+        summary.status = "incomplete"
+        error = "interrupted"
+    except LogWriteError as exc:  # stopped on purpose; --resume continues with another --log
+        summary.status = "incomplete"
+        error = str(exc)
+    except BaseException as exc:
+        # A store that gave up leaves a resumable run: whatever it had stored is kept.
+        store_gone = isinstance(exc, StoreError)
+        first_try = summary.pages_audited == 0 and not store_gone
+        summary.status = "failed" if first_try else "incomplete"
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        summary.seconds = round(time.monotonic() - started, 1)
+        totals: dict[str, int] = {}
+        if not store_gone:  # else the run stays "running" until the next command finds its
+            totals = store.state_counts(run_id)  # process gone and marks it incomplete
+            summary_dict = summary.to_dict() | {"states": totals}
+            store.finish_run(run_id, summary.status, summary_dict, error)
+        log.event("run finished", status=summary.status, error=error, states=totals)
+        log.close()
+    return summary
+
+
+def axe_only(sites: SitesConfig, catalogue: Catalogue) -> SitesConfig:
+    """The same sites with every massaudit rule disabled, so only axe-core rules judge."""
+    ours = sorted(r.id for r in catalogue.rules.values() if r.source == "massaudit")
+    narrowed = tuple(
+        replace(site, checks={**site.checks, "disabled": ours}) for site in sites.sites
+    )
+    return replace(sites, sites=narrowed)
+
+
+async def _crawl_and_audit(
+    sites: SitesConfig,
+    store: Store,
+    catalogue: Catalogue,
+    audit_settings: AuditSettings,
+    summary: RunSummary,
+    progress: ProgressCallback | None,
+    resume: ResumeState | None,
+    previous: dict[tuple[str, str], tuple],
+    log: RunLog,
+    tool_version: str,
+) -> None:
+    auditor = Auditor(audit_settings)  # starts Chromium on the first page that needs it
+    hooks: AuditHooks | None = None
+    try:
+        settings = crawl_settings(sites, tool_version=tool_version)
+        runner = AsyncCrawlerRunner(settings)
+        crawler = runner.create_crawler(SiteSpider)
+        fatal: list[BaseException] = []
+
+        def stop(exc: BaseException) -> None:
+            fatal.append(exc)
+            if len(fatal) == 1:
+                asyncio.ensure_future(crawler.stop_async())
+
+        hooks = AuditHooks(store, auditor, catalogue, summary, previous, progress, log, stop)
+
+        def log_failed(exc: BaseException) -> None:  # pages not yet audited stay queued
+            hooks.failed = True
+            stop(exc)
+
+        log.on_failure = log_failed
+        hooks.checks = check_settings(sites.to_dict())
+        hooks.allowed_hosts = {site.id: site.allowed_hosts for site in sites.sites}
+        logging.getLogger("scrapy").setLevel(logging.WARNING)
+        await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
+        if fatal:
+            raise fatal[0]
+    finally:
+        summary.browser_restarts, summary.pages_retried = auditor.restarts, auditor.retried
+        await auditor.close()
+        if hooks is not None:
+            hooks.close_writer()
