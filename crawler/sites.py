@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from massaudit.rules.checks.document_rules import DEFAULT_COMPLIANCE_DATE
+from massaudit.rules.checks.settings import CHECK_OPTIONS
 from massaudit.rules.hosts import host_key
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -63,7 +65,7 @@ class Site:
     # A page larger than this (after decompression) is not audited: skipped `too_large`.
     max_page_bytes: int = 10 * 1024 * 1024
     # ADA Title II compliance date (ISO date): documents dated before it may be exempt.
-    document_compliance_date: str = "2027-04-26"
+    document_compliance_date: str = DEFAULT_COMPLIANCE_DATE
     demo: bool = False
     # Options of massaudit's own checks (CHECK_OPTIONS): the file's global [checks] table with
     # this site's `checks` table over it. Empty means the defaults of DESIGN.md section 5.
@@ -183,22 +185,9 @@ _SITE_RANGES: dict[str, tuple[float, float]] = {
 }
 _LIST_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "sitemaps", "ignore_params")
 _TOP_KEYS = {"agency", "site", "checks"}
-# Options of massaudit's own checks (rules/checks/settings.py CheckSettings; a test keeps the two
-# in step): name -> (types, minimum). Lists hold strings.
-_NUMBER = (int, float)
-CHECK_OPTIONS: dict[str, tuple[type | tuple[type, ...], float | None]] = {
-    "reading_grade_pass": (_NUMBER, 0),
-    "reading_grade_warn": (_NUMBER, 0),
-    "max_sentence_words": (_NUMBER, 1),
-    "min_words": (int, 1),
-    "page_weight_good_mib": (_NUMBER, 0),
-    "page_weight_fail_mib": (_NUMBER, 0),
-    "lcp_ms": (_NUMBER, 0),
-    "cls": (_NUMBER, 0),
-    "expected_languages": (list, None),
-    "disabled": (list, None),
-}
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# Options of massaudit's own checks: CHECK_OPTIONS (name -> Option) is declared next to the checks
+# that read them (rules/checks/); an option's kind float takes any number, tuple an array of strings.
+_OPTION_TYPES: dict[type, type | tuple[type, ...]] = {float: (int, float), int: int, tuple: list}
 _TYPE_NAMES = {
     str: "a string",
     list: "an array",
@@ -331,28 +320,25 @@ def _check_checks(
             raise fail(
                 f"{where}.{key}", f"unknown check option; allowed: {', '.join(CHECK_OPTIONS)}"
             )
-        types, minimum = CHECK_OPTIONS[key]
+        option = CHECK_OPTIONS[key]
+        types = _OPTION_TYPES[option.kind]
         if isinstance(value, bool) or not isinstance(value, types):
             expected = _TYPE_NAMES.get(types, "a number")
             raise fail(f"{where}.{key}", f"must be {expected}, got {type(value).__name__}")
-        if minimum is not None:
-            _check_range(value, minimum, math.inf, f"{where}.{key}", fail)
+        if option.minimum is not None:
+            _check_range(value, option.minimum, math.inf, f"{where}.{key}", fail)
         if types is list:
             for j, item in enumerate(value):
                 if not isinstance(item, str) or not item:
                     raise fail(f"{where}.{key}[{j}]", "must be a non-empty string")
-                if key == "expected_languages" and not _LANG.match(item):
-                    raise fail(f"{where}.{key}[{j}]", f"{item!r} is not a language tag like 'es'")
-                if key == "disabled" and not _ID.match(item):
-                    raise fail(f"{where}.{key}[{j}]", f"{item!r} is not a rule id")
+                if option.item_pattern and not re.match(option.item_pattern, item):
+                    raise fail(f"{where}.{key}[{j}]", f"{item!r} {option.item_problem}")
             value = list(value)
         checks[key] = value
     checks = (inherited or {}) | checks
-    for low, high in (
-        ("reading_grade_pass", "reading_grade_warn"),
-        ("page_weight_good_mib", "page_weight_fail_mib"),
-    ):
-        if checks.get(high, float("inf")) < checks.get(low, float("-inf")):
+    for high, option in CHECK_OPTIONS.items():
+        low = option.not_below
+        if low and checks.get(high, float("inf")) < checks.get(low, float("-inf")):
             raise fail(f"{where}.{high}", f"must not be below {low}")
     return checks
 

@@ -6,6 +6,13 @@ rules/data/massaudit-rules.toml. A check returns a `CheckResult`: the rule's out
 ("pass", "fail", "needs-review" or "inapplicable") and the items behind a failure or a review.
 Checks that cannot apply (too little text, facts not collected) are "inapplicable", never "pass".
 
+A check declares the facts it reads (`reads=`, as Lighthouse audits declare `requiredArtifacts`);
+when one of them was not collected (absent or null), the check is not run and the rule is
+"inapplicable": `Check.__call__` decides that for every check, so no check tests for it itself.
+A check's thresholds are `Option`s declared in its module (`OPTIONS`); rules/checks/settings.py
+builds `CheckSettings` from them and crawler/sites.py validates sites.toml's `checks` tables
+against them.
+
 The facts (`PageArtifacts.facts`, gathered by audits/facts.js and audits/collector.py):
   text.blocks[]        {tag, text, lang} main-content blocks (no nav, header, footer, forms)
   links[]              {text, href, raw_href, in_main, visible, adjacent_same_href, selector, html}
@@ -26,12 +33,15 @@ The facts (`PageArtifacts.facts`, gathered by audits/facts.js and audits/collect
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from massaudit.rules.checks.settings import CheckSettings
 from massaudit.rules.model import PageArtifacts
+
+if TYPE_CHECKING:
+    from massaudit.rules.checks.settings import CheckSettings
 
 RuleOutcome = Literal["pass", "fail", "needs-review", "inapplicable"]
 
@@ -71,40 +81,91 @@ class CheckResult:
         return cls("pass", note=note)
 
 
-PageCheck = Callable[[PageArtifacts, CheckSettings], CheckResult]
+@dataclass(frozen=True)
+class Option:
+    """One setting of the checks, declared once next to the checks that read it.
+
+    `kind` is float (any number), int, or tuple (a list of non-empty strings); `minimum` the
+    lowest value sites.toml may set; `not_below` another option this one must not be below;
+    `item_pattern` a regular expression every list item must match, else `item_problem`.
+    """
+
+    name: str
+    kind: type
+    default: Any
+    doc: str
+    minimum: float | None = None
+    not_below: str | None = None
+    item_pattern: str | None = None
+    item_problem: str = ""
+
+
+PageCheck = Callable[[PageArtifacts, "CheckSettings"], CheckResult]
 # Site checks see every page of a site at once: {page key: artifacts} -> {page key: result}.
-SiteCheck = Callable[[Mapping[Any, PageArtifacts], CheckSettings], dict[Any, CheckResult]]
-# Document checks see one linked document's facts (audits/documents.py; rules/checks/documents.py).
-DocumentCheck = Callable[[Mapping[str, Any], CheckSettings], CheckResult]
+SiteCheck = Callable[[Mapping[Any, PageArtifacts], "CheckSettings"], dict[Any, CheckResult]]
+# Document checks see one linked document's facts (audits/document_facts.py; document_rules.py).
+DocumentCheck = Callable[[Mapping[str, Any], "CheckSettings"], CheckResult]
+Level = Literal["page", "site", "document"]
+
+
+def not_collected(reads: Sequence[str], facts: Mapping[str, Any] | None) -> list[str]:
+    """The facts of `reads` that were not collected: absent from `facts`, or null."""
+    facts = facts or {}
+    return [key for key in reads if facts.get(key) is None]
+
+
+class Check:
+    """A registered check: its function, the facts it reads, and the rule for missing facts.
+
+    A page or document check whose facts were not all collected is "inapplicable" without being
+    run. A site check sees only the pages that have every fact it reads.
+    """
+
+    def __init__(self, rule_id: str, level: Level, function: Callable, reads: Sequence[str]):
+        _check_name(rule_id, function)
+        functools.update_wrapper(self, function)
+        self.rule_id = rule_id
+        self.level = level
+        self.function = function
+        self.reads = tuple(reads)
+
+    def __call__(self, subject: Any, settings: CheckSettings) -> Any:
+        if self.level == "site":
+            pages = {k: a for k, a in subject.items() if not not_collected(self.reads, a.facts)}
+            return self.function(pages, settings)
+        facts = subject.facts if self.level == "page" else subject
+        missing = not_collected(self.reads, facts)
+        if missing:
+            return CheckResult.inapplicable(f"not collected: {', '.join(missing)}")
+        return self.function(subject, settings)
+
+    def __repr__(self) -> str:
+        return f"Check({self.rule_id!r}, reads={self.reads!r})"
 
 
 @dataclass
 class Registry:
-    page: dict[str, PageCheck] = field(default_factory=dict)
-    site: dict[str, SiteCheck] = field(default_factory=dict)
-    document: dict[str, DocumentCheck] = field(default_factory=dict)
+    page: dict[str, Check] = field(default_factory=dict)
+    site: dict[str, Check] = field(default_factory=dict)
+    document: dict[str, Check] = field(default_factory=dict)
 
-    def page_check(self, rule_id: str) -> Callable[[PageCheck], PageCheck]:
-        def register(function: PageCheck) -> PageCheck:
-            _check_name(rule_id, function)
-            self.page[rule_id] = function
-            return function
+    def page_check(self, rule_id: str, reads: Sequence[str] = ()) -> Callable[[PageCheck], Check]:
+        return self._register(self.page, rule_id, "page", reads)
 
-        return register
+    def site_check(self, rule_id: str, reads: Sequence[str] = ()) -> Callable[[SiteCheck], Check]:
+        return self._register(self.site, rule_id, "site", reads)
 
-    def site_check(self, rule_id: str) -> Callable[[SiteCheck], SiteCheck]:
-        def register(function: SiteCheck) -> SiteCheck:
-            _check_name(rule_id, function)
-            self.site[rule_id] = function
-            return function
+    def document_check(
+        self, rule_id: str, reads: Sequence[str] = ()
+    ) -> Callable[[DocumentCheck], Check]:
+        return self._register(self.document, rule_id, "document", reads)
 
-        return register
-
-    def document_check(self, rule_id: str) -> Callable[[DocumentCheck], DocumentCheck]:
-        def register(function: DocumentCheck) -> DocumentCheck:
-            _check_name(rule_id, function)
-            self.document[rule_id] = function
-            return function
+    def _register(
+        self, checks: dict[str, Check], rule_id: str, level: Level, reads: Sequence[str]
+    ) -> Callable[[Callable], Check]:
+        def register(function: Callable) -> Check:
+            checks[rule_id] = Check(rule_id, level, function, reads)
+            return checks[rule_id]
 
         return register
 
@@ -125,7 +186,7 @@ def registry() -> Registry:
     """All checks (importing the modules registers them)."""
     from massaudit.rules.checks import (  # noqa: F401
         digital_service,
-        documents,
+        document_rules,
         language_access,
         mobile,
         plain_language,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from massaudit.rules.checks import REGISTRY, CheckResult, Item
-from massaudit.rules.checks.settings import CheckSettings
 from massaudit.rules.model import PageArtifacts
+
+if TYPE_CHECKING:
+    from massaudit.rules.checks.settings import CheckSettings
 
 REQUIRED_LINKS = {
     "privacy policy": re.compile(r"privacy|privacidad|privacidade", re.IGNORECASE),
@@ -19,15 +21,9 @@ REQUIRED_LINKS = {
 _FEEDBACK = re.compile(r"feedback|comentarios|opini", re.IGNORECASE)
 
 
-def _facts(artifacts: PageArtifacts, key: str) -> Any:
-    return artifacts.facts.get(key)
-
-
-@REGISTRY.page_check("https-hsts")
+@REGISTRY.page_check("https-hsts", reads=("headers",))
 def https_hsts(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    headers = _facts(artifacts, "headers")
-    if headers is None:
-        return CheckResult.inapplicable("headers were not collected")
+    headers = artifacts.facts["headers"]
     url = artifacts.final_url or artifacts.url
     if not url.lower().startswith("https://"):
         return CheckResult.of([Item("fail", f"the page is served over plain HTTP: {url}")])
@@ -40,31 +36,25 @@ def https_hsts(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult
     return CheckResult.passed(f"HTTPS with Strict-Transport-Security: {hsts}")
 
 
-def _feature(artifacts: PageArtifacts, name: str) -> bool | None:
-    features = _facts(artifacts, "features")
-    return None if features is None else bool(features.get(name))
+def _feature(artifacts: PageArtifacts, name: str) -> bool:
+    return bool(artifacts.facts["features"].get(name))
 
 
 def _feature_check(artifacts: PageArtifacts, name: str, missing: str) -> CheckResult:
     """Pass when the page has the feature `name`, fail with `missing` when it does not."""
-    present = _feature(artifacts, name)
-    if present is None:
-        return CheckResult.inapplicable("features were not collected")
-    if present:
+    if _feature(artifacts, name):
         return CheckResult.passed()
     return CheckResult.of([Item("fail", missing, "body")])
 
 
-@REGISTRY.page_check("brand-banner")
+@REGISTRY.page_check("brand-banner", reads=("features",))
 def brand_banner(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
     return _feature_check(artifacts, "brand_banner", "no Mass.gov brand banner (.ma__brand-banner)")
 
 
-@REGISTRY.page_check("required-links")
+@REGISTRY.page_check("required-links", reads=("links",))
 def required_links(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    links = _facts(artifacts, "links")
-    if links is None:
-        return CheckResult.inapplicable("links were not collected")
+    links = artifacts.facts["links"]
     missing = [
         name
         for name, pattern in REQUIRED_LINKS.items()
@@ -75,37 +65,31 @@ def required_links(artifacts: PageArtifacts, settings: CheckSettings) -> CheckRe
     return CheckResult.of([Item("fail", f"no link to: {', '.join(missing)}", "body")])
 
 
-@REGISTRY.page_check("feedback")
+@REGISTRY.page_check("feedback", reads=("features", "links"))
 def feedback(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
     form = _feature(artifacts, "feedback_form")
-    links = _facts(artifacts, "links")
-    if form is None or links is None:
-        return CheckResult.inapplicable("features were not collected")
+    links = artifacts.facts["links"]
     if form or any(_FEEDBACK.search(link.get("text") or "") for link in links):
         return CheckResult.passed()
     return CheckResult.of([Item("fail", "no feedback form or feedback link", "body")])
 
 
-@REGISTRY.page_check("site-search")
+@REGISTRY.page_check("site-search", reads=("features",))
 def site_search(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
     return _feature_check(artifacts, "search", "no site search (a search form or search field)")
 
 
-@REGISTRY.page_check("meta-description")
+@REGISTRY.page_check("meta-description", reads=("head",))
 def meta_description(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    head = _facts(artifacts, "head")
-    if head is None:
-        return CheckResult.inapplicable("head was not collected")
+    head = artifacts.facts["head"]
     if (head.get("description") or "").strip():
         return CheckResult.passed()
     return CheckResult.of([Item("fail", 'no <meta name="description"> (or it is empty)', "head")])
 
 
-@REGISTRY.page_check("canonical-link")
+@REGISTRY.page_check("canonical-link", reads=("head",))
 def canonical_link(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    head = _facts(artifacts, "head")
-    if head is None:
-        return CheckResult.inapplicable("head was not collected")
+    head = artifacts.facts["head"]
     if head.get("canonical"):
         return CheckResult.passed(f"canonical: {head['canonical']}")
     return CheckResult.of([Item("fail", 'no <link rel="canonical">', "head")])
@@ -140,15 +124,15 @@ def page_title_unique(
     return results
 
 
-@REGISTRY.site_check("not-found-status")
+@REGISTRY.site_check("not-found-status", reads=("not_found_probe",))
 def not_found_status(
     pages: Mapping[Any, PageArtifacts], settings: CheckSettings
 ) -> dict[Any, CheckResult]:
     """A missing address answers 404 (or 410): judged once per host, on its first page."""
     first_by_host: dict[str, tuple[Any, dict]] = {}
     for key, artifacts in pages.items():
-        probe = artifacts.facts.get("not_found_probe")
-        if not probe or not probe.get("url"):
+        probe = artifacts.facts["not_found_probe"]
+        if not probe.get("url"):
             continue
         host = probe["url"].split("/massaudit-404-probe", 1)[0]
         first_by_host.setdefault(host, (key, probe))

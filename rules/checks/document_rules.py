@@ -1,6 +1,6 @@
 """Checks of linked documents (PDF, Word) and their ADA Title II triage. Pure.
 
-Each check takes a document's facts (audits/documents.py lists them) and the site's
+Each check takes a document's facts (audits/document_facts.py lists them) and the site's
 CheckSettings, and returns a CheckResult whose items point at "document" or "page N". A check
 that does not apply to the document's kind, or whose facts were not collected, is "inapplicable".
 A document that could not be read (facts["error"]) is not judged at all.
@@ -8,21 +8,23 @@ A document that could not be read (facts["error"]) is not judged at all.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 from massaudit.rules.catalogue import Catalogue
 from massaudit.rules.checks import REGISTRY, CheckResult, Item
 from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.data_files import CatalogueError, load_toml
 from massaudit.rules.model import Finding
 
 Facts = Mapping[str, Any]
 BOOKMARK_MIN_PAGES = 10  # "> 9 pages"
 HEADINGS_MIN_PARAGRAPHS = 5
 SHORT_NOTICE_PAGES = 2
-DEFAULT_COMPLIANCE_DATE = "2027-04-26"
 SERVICE_PATHS = ("/forms/", "/how-to/")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
@@ -39,9 +41,9 @@ def _is_pdf(facts: Facts) -> bool:
     return facts.get("kind") == "pdf"
 
 
-@REGISTRY.document_check("pdf-tagged")
+@REGISTRY.document_check("pdf-tagged", reads=("marked",))
 def pdf_tagged(facts: Facts, settings: CheckSettings) -> CheckResult:
-    if not _is_pdf(facts) or "marked" not in facts:
+    if not _is_pdf(facts):
         return CheckResult.inapplicable("not a PDF")
     missing = []
     if not facts["marked"]:
@@ -55,6 +57,7 @@ def pdf_tagged(facts: Facts, settings: CheckSettings) -> CheckResult:
 
 @REGISTRY.document_check("doc-title")
 def doc_title(facts: Facts, settings: CheckSettings) -> CheckResult:
+    # A null title is a finding (the document has none), so absence is told apart here.
     if "title" not in facts:
         return CheckResult.inapplicable("title not collected")
     if not facts["title"]:
@@ -73,6 +76,7 @@ def doc_title(facts: Facts, settings: CheckSettings) -> CheckResult:
 
 @REGISTRY.document_check("doc-language")
 def doc_language(facts: Facts, settings: CheckSettings) -> CheckResult:
+    # A null language is a finding (none declared), so absence is told apart here.
     if "lang" not in facts:
         return CheckResult.inapplicable("language not collected")
     lang = facts["lang"]
@@ -83,9 +87,9 @@ def doc_language(facts: Facts, settings: CheckSettings) -> CheckResult:
     return CheckResult.passed(f"lang {lang}")
 
 
-@REGISTRY.document_check("pdf-text-extractable")
+@REGISTRY.document_check("pdf-text-extractable", reads=("image_only_pages",))
 def pdf_text_extractable(facts: Facts, settings: CheckSettings) -> CheckResult:
-    if not _is_pdf(facts) or "image_only_pages" not in facts:
+    if not _is_pdf(facts):
         return CheckResult.inapplicable("not a PDF")
     pages = facts["image_only_pages"]
     note = f"{facts.get('text_pages', 0)} pages with text"
@@ -97,9 +101,9 @@ def pdf_text_extractable(facts: Facts, settings: CheckSettings) -> CheckResult:
     )
 
 
-@REGISTRY.document_check("pdf-bookmarks")
+@REGISTRY.document_check("pdf-bookmarks", reads=("outlines",))
 def pdf_bookmarks(facts: Facts, settings: CheckSettings) -> CheckResult:
-    if not _is_pdf(facts) or "outlines" not in facts:
+    if not _is_pdf(facts):
         return CheckResult.inapplicable("not a PDF")
     pages = facts.get("pages") or 0
     if pages < BOOKMARK_MIN_PAGES:
@@ -109,9 +113,9 @@ def pdf_bookmarks(facts: Facts, settings: CheckSettings) -> CheckResult:
     return CheckResult.passed(f"{facts['outlines']} bookmarks")
 
 
-@REGISTRY.document_check("pdf-accessibility-permission")
+@REGISTRY.document_check("pdf-accessibility-permission", reads=("encrypted",))
 def pdf_accessibility_permission(facts: Facts, settings: CheckSettings) -> CheckResult:
-    if not _is_pdf(facts) or "encrypted" not in facts:
+    if not _is_pdf(facts):
         return CheckResult.inapplicable("not a PDF")
     if not facts["encrypted"]:
         return CheckResult.passed("not encrypted")
@@ -129,7 +133,7 @@ def pdf_accessibility_permission(facts: Facts, settings: CheckSettings) -> Check
     return CheckResult.passed("encrypted, accessibility extraction allowed")
 
 
-@REGISTRY.document_check("pdf-form-field-names")
+@REGISTRY.document_check("pdf-form-field-names", reads=("form_fields",))
 def pdf_form_field_names(facts: Facts, settings: CheckSettings) -> CheckResult:
     fields = facts.get("form_fields")
     if not _is_pdf(facts) or not fields:
@@ -146,7 +150,7 @@ def pdf_form_field_names(facts: Facts, settings: CheckSettings) -> CheckResult:
     return CheckResult.of(items, note=f"{len(fields)} fields")
 
 
-@REGISTRY.document_check("pdf-figure-alt")
+@REGISTRY.document_check("pdf-figure-alt", reads=("figures",))
 def pdf_figure_alt(facts: Facts, settings: CheckSettings) -> CheckResult:
     figures = facts.get("figures")
     if not _is_pdf(facts) or not figures:
@@ -159,9 +163,9 @@ def pdf_figure_alt(facts: Facts, settings: CheckSettings) -> CheckResult:
     return CheckResult.of(items, note=f"{len(figures)} figures")
 
 
-@REGISTRY.document_check("docx-headings")
+@REGISTRY.document_check("docx-headings", reads=("headings",))
 def docx_headings(facts: Facts, settings: CheckSettings) -> CheckResult:
-    if facts.get("kind") != "word" or "headings" not in facts:
+    if facts.get("kind") != "word":
         return CheckResult.inapplicable("not a Word document")
     if facts.get("paragraphs", 0) < HEADINGS_MIN_PARAGRAPHS:
         return CheckResult.inapplicable("short document")
@@ -172,7 +176,7 @@ def docx_headings(facts: Facts, settings: CheckSettings) -> CheckResult:
     return CheckResult.passed(f"{facts['headings']} headings")
 
 
-@REGISTRY.document_check("docx-image-alt")
+@REGISTRY.document_check("docx-image-alt", reads=("images",))
 def docx_image_alt(facts: Facts, settings: CheckSettings) -> CheckResult:
     images = facts.get("images")
     if facts.get("kind") != "word" or not images:
@@ -209,6 +213,24 @@ def judge_document(
 
 
 # ADA Title II triage
+
+TITLE_II_FILE = "title-ii.toml"
+
+
+def load_compliance_date(data_dir: Path | None = None) -> str:
+    """The ADA Title II compliance date (ISO) from rules/data/title-ii.toml, checked on load."""
+    data, label = load_toml(TITLE_II_FILE, data_dir)
+    unknown = sorted(set(data) - {"document_compliance_date"})
+    if unknown:
+        raise CatalogueError(f"{label}: unknown key {unknown[0]!r}")
+    value = data.get("document_compliance_date")
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        raise CatalogueError(f"{label}: document_compliance_date must be a date like 2027-04-26")
+    return value.isoformat()
+
+
+# Documents dated before it may be exempt; a site may set its own (sites.toml).
+DEFAULT_COMPLIANCE_DATE = load_compliance_date()
 
 
 def document_date(facts: Facts, last_modified: str | None) -> str | None:

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from massaudit.rules.checks import REGISTRY, CheckResult, Item
+from massaudit.rules.checks import REGISTRY, CheckResult, Item, Option
 from massaudit.rules.checks.plain_language import primary_subtag
-from massaudit.rules.checks.settings import CheckSettings
 from massaudit.rules.checks.text import detect_language, prose, words
 from massaudit.rules.model import PageArtifacts
+
+if TYPE_CHECKING:
+    from massaudit.rules.checks.settings import CheckSettings
+
+OPTIONS = (
+    Option(
+        "expected_languages",
+        tuple,
+        (),
+        "human translations every English page should link, as language tags",
+        item_pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        item_problem="is not a language tag like 'es'",
+    ),
+)
 
 # BCP 47 language tag, as far as a page's lang attribute needs: language, script, region, variants.
 _LANG_TAG = re.compile(
@@ -21,19 +35,14 @@ CONFIDENT = 0.95
 # CONFIDENT; below it a mismatch goes to review instead of failing.
 
 
-def _page_text(artifacts: PageArtifacts) -> str | None:
-    text = artifacts.facts.get("text")
-    if text is None:
-        return None
-    return prose([b["text"] for b in text.get("blocks") or ()])
+def _page_text(artifacts: PageArtifacts) -> str:
+    return prose([b["text"] for b in artifacts.facts["text"].get("blocks") or ()])
 
 
-@REGISTRY.page_check("page-language-matches")
+@REGISTRY.page_check("page-language-matches", reads=("lang", "text"))
 def page_language_matches(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    lang_facts = artifacts.facts.get("lang")
+    lang_facts = artifacts.facts["lang"]
     text = _page_text(artifacts)
-    if lang_facts is None or text is None:
-        return CheckResult.inapplicable("language was not collected")
     declared = (lang_facts.get("html") or "").strip()
     if not declared:
         return CheckResult.of([Item("fail", "the <html> element has no lang attribute")])
@@ -59,11 +68,9 @@ def page_language_matches(artifacts: PageArtifacts, settings: CheckSettings) -> 
     )
 
 
-@REGISTRY.page_check("passage-lang")
+@REGISTRY.page_check("passage-lang", reads=("text",))
 def passage_lang(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    text = artifacts.facts.get("text")
-    if text is None:
-        return CheckResult.inapplicable("text was not collected")
+    text = artifacts.facts["text"]
     long_blocks = [
         b for b in text.get("blocks") or () if len(words(b.get("text") or "")) >= MIN_PASSAGE_WORDS
     ]
@@ -100,10 +107,8 @@ def _human_translations(artifacts: PageArtifacts) -> set[str]:
     return found
 
 
-@REGISTRY.page_check("translations-expected")
+@REGISTRY.page_check("translations-expected", reads=("head",))
 def translations_expected(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    if "head" not in artifacts.facts:
-        return CheckResult.inapplicable("head was not collected")
     if not settings.expected_languages:
         return CheckResult.inapplicable("no expected languages set for this site")
     page_lang = primary_subtag((artifacts.facts.get("lang") or {}).get("html"))
@@ -119,11 +124,9 @@ def translations_expected(artifacts: PageArtifacts, settings: CheckSettings) -> 
     )
 
 
-@REGISTRY.page_check("machine-translation-only")
+@REGISTRY.page_check("machine-translation-only", reads=("features",))
 def machine_translation_only(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    features = artifacts.facts.get("features")
-    if features is None:
-        return CheckResult.inapplicable("features were not collected")
+    features = artifacts.facts["features"]
     if not features.get("translation_widget"):
         return CheckResult.inapplicable("no machine-translation widget")
     if _human_translations(artifacts):

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from massaudit.rules.axe_findings import selector_from_target, truncate_html
-from massaudit.rules.checks import REGISTRY, CheckResult, Item
-from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.checks import REGISTRY, CheckResult, Item, Option
 from massaudit.rules.model import PageArtifacts
 
+if TYPE_CHECKING:
+    from massaudit.rules.checks.settings import CheckSettings
+
 MIB = 1024 * 1024
+
+# DESIGN.md section 5 defaults, overridable per site in sites.toml's `checks` table.
+OPTIONS = (
+    Option("page_weight_good_mib", float, 2.6, "page weight at or below: pass", minimum=0),
+    Option(
+        "page_weight_fail_mib",
+        float,
+        4.0,
+        "page weight above: fail; in between: needs review",
+        minimum=0,
+        not_below="page_weight_good_mib",
+    ),
+    Option("lcp_ms", float, 2500.0, "Largest Contentful Paint at or below: pass", minimum=0),
+    Option("cls", float, 0.1, "Cumulative Layout Shift at or below: pass", minimum=0),
+)
 
 
 def _viewport_properties(content: str) -> dict[str, str]:
@@ -21,11 +39,9 @@ def _viewport_properties(content: str) -> dict[str, str]:
     return props
 
 
-@REGISTRY.page_check("viewport-zoom")
+@REGISTRY.page_check("viewport-zoom", reads=("head",))
 def viewport_zoom(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    head = artifacts.facts.get("head")
-    if head is None:
-        return CheckResult.inapplicable("head was not collected")
+    head = artifacts.facts["head"]
     content = head.get("viewport")
     if content is None:
         return CheckResult.of(
@@ -52,11 +68,9 @@ def viewport_zoom(artifacts: PageArtifacts, settings: CheckSettings) -> CheckRes
     return CheckResult.of([Item("fail", p, 'meta[name="viewport"]', html) for p in problems])
 
 
-@REGISTRY.page_check("reflow-320")
+@REGISTRY.page_check("reflow-320", reads=("reflow_320",))
 def reflow_320(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    reflow = artifacts.facts.get("reflow_320")
-    if reflow is None:
-        return CheckResult.inapplicable("not measured at 320 px")
+    reflow = artifacts.facts["reflow_320"]
     overflow = int(reflow.get("scroll_width") or 0) - int(reflow.get("client_width") or 0)
     note = f"page is {reflow.get('scroll_width')} px wide in a {reflow.get('client_width')} px viewport"
     if overflow <= 1:
@@ -77,11 +91,9 @@ def reflow_320(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult
     return CheckResult.of(items, note)
 
 
-@REGISTRY.page_check("target-size-320")
+@REGISTRY.page_check("target-size-320", reads=("target_size",))
 def target_size_320(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    target = artifacts.facts.get("target_size")
-    if target is None:
-        return CheckResult.inapplicable("not measured at 320 px")
+    target = artifacts.facts["target_size"]
     items = []
     for bucket, outcome in (("violations", "fail"), ("incomplete", "needs-review")):
         for result in target.get(bucket) or ():
@@ -97,11 +109,11 @@ def target_size_320(artifacts: PageArtifacts, settings: CheckSettings) -> CheckR
     return CheckResult.of(items)
 
 
-@REGISTRY.page_check("page-weight")
+@REGISTRY.page_check("page-weight", reads=("network",))
 def page_weight(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    network = artifacts.facts.get("network")
-    if network is None or not network.get("requests"):
-        return CheckResult.inapplicable("network was not recorded")
+    network = artifacts.facts["network"]
+    if not network.get("requests"):
+        return CheckResult.inapplicable("no request was recorded")
     size = network.get("bytes") or 0
     note = f"{size / MIB:.2f} MiB in {network['requests']} requests"
     if size <= settings.page_weight_good_mib * MIB:
@@ -111,9 +123,9 @@ def page_weight(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResul
     return CheckResult.of([Item(outcome, f"the page loads {note} {limits}")], note)
 
 
-@REGISTRY.page_check("largest-contentful-paint")
+@REGISTRY.page_check("largest-contentful-paint", reads=("performance",))
 def largest_contentful_paint(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    lcp = (artifacts.facts.get("performance") or {}).get("lcp_ms")
+    lcp = artifacts.facts["performance"].get("lcp_ms")
     if lcp is None:
         return CheckResult.inapplicable("no Largest Contentful Paint entry")
     note = f"Largest Contentful Paint at {lcp / 1000:.2f} s"
@@ -122,9 +134,9 @@ def largest_contentful_paint(artifacts: PageArtifacts, settings: CheckSettings) 
     return CheckResult.of([Item("fail", f"{note} (target {settings.lcp_ms / 1000:g} s)")], note)
 
 
-@REGISTRY.page_check("layout-shift")
+@REGISTRY.page_check("layout-shift", reads=("performance",))
 def layout_shift(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    cls = (artifacts.facts.get("performance") or {}).get("cls")
+    cls = artifacts.facts["performance"].get("cls")
     if cls is None:
         return CheckResult.inapplicable("layout shifts were not measured")
     note = f"Cumulative Layout Shift {cls:g}"

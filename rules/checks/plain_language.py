@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from massaudit.rules.checks import REGISTRY, CheckResult, Item
-from massaudit.rules.checks.settings import CheckSettings
+from massaudit.rules.checks import REGISTRY, CheckResult, Item, Option
 from massaudit.rules.checks.text import detect_language, prose, readability, words
 from massaudit.rules.model import PageArtifacts
+
+if TYPE_CHECKING:
+    from massaudit.rules.checks.settings import CheckSettings
+
+# DESIGN.md section 5 defaults, overridable per site in sites.toml's `checks` table.
+OPTIONS = (
+    Option("reading_grade_pass", float, 6.0, "Flesch–Kincaid grade at or below: pass", minimum=0),
+    Option(
+        "reading_grade_warn",
+        float,
+        8.0,
+        "grade above the pass mark, at or below this: needs review; above: fail",
+        minimum=0,
+        not_below="reading_grade_pass",
+    ),
+    Option("max_sentence_words", float, 20.0, "average words per sentence", minimum=1),
+    Option(
+        "min_words",
+        int,
+        100,
+        "pages with fewer words of main text are not judged for reading level",
+        minimum=1,
+    ),
+)
 
 GENERIC_LINK_TEXT = frozenset(
     {
@@ -39,15 +63,13 @@ MIN_BLOCK_WORDS = 3
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def main_text(artifacts: PageArtifacts) -> tuple[str, str] | None:
-    """(prose of the main content in the page's language, that language) or None if not collected.
+def main_text(artifacts: PageArtifacts) -> tuple[str, str]:
+    """(prose of the main content in the page's language, that language) of a page with text.
 
     Prose leaves out headings, link lists and fragments under three words ("Details", "Phone:
     …"), which are not sentences. The language is the declared one, else the detected one.
     """
-    text = artifacts.facts.get("text")
-    if text is None:
-        return None
+    text = artifacts.facts["text"]
     page_lang = primary_subtag((artifacts.facts.get("lang") or {}).get("html"))
     blocks = [
         b["text"]
@@ -71,10 +93,7 @@ def primary_subtag(lang: str | None) -> str | None:
 
 
 def _english_readability(artifacts: PageArtifacts, settings: CheckSettings):
-    found = main_text(artifacts)
-    if found is None:
-        return None, CheckResult.inapplicable("text was not collected")
-    text, lang = found
+    text, lang = main_text(artifacts)
     if lang != "en":
         # Flesch–Kincaid is an English formula; other languages are not scored with it.
         return None, CheckResult.inapplicable(
@@ -86,7 +105,7 @@ def _english_readability(artifacts: PageArtifacts, settings: CheckSettings):
     return stats, None
 
 
-@REGISTRY.page_check("reading-grade")
+@REGISTRY.page_check("reading-grade", reads=("text",))
 def reading_grade(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
     stats, skipped = _english_readability(artifacts, settings)
     if skipped:
@@ -101,7 +120,7 @@ def reading_grade(artifacts: PageArtifacts, settings: CheckSettings) -> CheckRes
     return CheckResult.of([Item(outcome, note, "main")], note)
 
 
-@REGISTRY.page_check("sentence-length")
+@REGISTRY.page_check("sentence-length", reads=("text",))
 def sentence_length(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
     stats, skipped = _english_readability(artifacts, settings)
     if skipped:
@@ -116,11 +135,9 @@ def sentence_length(artifacts: PageArtifacts, settings: CheckSettings) -> CheckR
     return CheckResult.of([Item("fail", note, "main")], note)
 
 
-@REGISTRY.page_check("generic-link-text")
+@REGISTRY.page_check("generic-link-text", reads=("links",))
 def generic_link_text(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    links = artifacts.facts.get("links")
-    if links is None:
-        return CheckResult.inapplicable("links were not collected")
+    links = artifacts.facts["links"]
     items = []
     for link in links:
         text = (link.get("text") or "").strip()
@@ -136,11 +153,9 @@ def generic_link_text(artifacts: PageArtifacts, settings: CheckSettings) -> Chec
     return CheckResult.of(items)
 
 
-@REGISTRY.page_check("adjacent-duplicate-links")
+@REGISTRY.page_check("adjacent-duplicate-links", reads=("links",))
 def adjacent_duplicate_links(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    links = artifacts.facts.get("links")
-    if links is None:
-        return CheckResult.inapplicable("links were not collected")
+    links = artifacts.facts["links"]
     if len(links) < 2:
         return CheckResult.inapplicable("fewer than two links")
     items = [
@@ -155,11 +170,9 @@ def adjacent_duplicate_links(artifacts: PageArtifacts, settings: CheckSettings) 
     return CheckResult.of(items)
 
 
-@REGISTRY.page_check("alt-text-quality")
+@REGISTRY.page_check("alt-text-quality", reads=("images",))
 def alt_text_quality(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
-    images = artifacts.facts.get("images")
-    if images is None:
-        return CheckResult.inapplicable("images were not collected")
+    images = artifacts.facts["images"]
     with_alt = [i for i in images if (i.get("alt") or "").strip()]
     if not with_alt:
         return CheckResult.inapplicable("no image has alt text")
