@@ -1,11 +1,11 @@
 """Document analysis in a child process with CPU time, memory and wall-clock budgets.
 
 A linked PDF or Word file is hostile input for C libraries (qpdf, libxml2): a few kilobytes can
-ask for minutes of CPU or gigabytes of memory. `audits.documents.document_facts` therefore runs
-in a worker process (`python -m audits.document_worker`, a fresh interpreter: no browser or
-reactor threads, none of the run's memory) limited by RLIMIT_AS, by RLIMIT_CPU per document,
-and killed when a document exceeds its wall-clock budget. The worker is reused while it stays
-healthy; after a limit or a crash the next document gets a new one.
+ask for minutes of CPU or gigabytes of memory. `document_facts` (audits/document_facts.py)
+therefore runs in a worker process (`python -m massaudit.audits.document_worker`, a fresh
+interpreter: no browser or reactor threads, none of the run's memory) limited by RLIMIT_AS, by
+RLIMIT_CPU per document, and killed when a document exceeds its wall-clock budget. The worker is
+reused while it stays healthy; after a limit or a crash the next document gets a new one.
 
 What exceeds a budget is a fact with `error` naming it ("limit: cpu time", "limit: memory",
 "limit: time"), which the document checks treat as unreadable. The worker answers in JSON, so
@@ -175,7 +175,7 @@ def _worker(budget: DocumentBudget) -> _Worker:
 def _serve(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    from massaudit.audits.documents import document_facts
+    from massaudit.audits.document_facts import document_facts
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:

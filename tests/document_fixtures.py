@@ -9,7 +9,7 @@ from massaudit.demo.sample_documents import make_docx, make_pdf
 
 __all__ = ["CLEAN_DOCX", "CLEAN_PDF", "DOCUMENT_FIXTURES", "docx", "make_docx", "make_pdf", "pdf"]
 
-# The facts of a clean PDF and a clean DOCX, as audits/documents.py gives them.
+# The facts of a clean PDF and a clean DOCX, as audits/document_facts.py gives them.
 CLEAN_PDF: dict[str, Any] = {
     "kind": "pdf",
     "error": None,

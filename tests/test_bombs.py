@@ -28,7 +28,9 @@ from crawl_site import sites_toml
 from document_fixtures import make_pdf
 from integration_helpers import REPO
 
-from massaudit.audits import document_worker, documents
+from massaudit.audits import document_facts as documents
+from massaudit.audits import document_worker
+from massaudit.audits.document_facts import document_facts
 from massaudit.audits.document_worker import (
     LIMIT_CPU,
     LIMIT_MEMORY,
@@ -36,7 +38,8 @@ from massaudit.audits.document_worker import (
     DocumentBudget,
     document_facts_limited,
 )
-from massaudit.audits.documents import MAX_CONTENT_BYTES, MAX_XML_BYTES, document_facts
+from massaudit.audits.docx_facts import MAX_XML_BYTES
+from massaudit.audits.pdf_facts import MAX_CONTENT_BYTES
 from massaudit.store.db import Store
 
 MIB = 1024 * 1024

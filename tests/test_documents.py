@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from document_fixtures import CLEAN_DOCX, CLEAN_PDF, DOCUMENT_FIXTURES, make_docx, make_pdf, pdf
 
-from massaudit.audits.documents import document_facts
+from massaudit.audits.document_facts import document_facts
 from massaudit.crawler.items import FetchedDocument
 from massaudit.crawler.sites import SitesConfigError, parse_sites
 from massaudit.demo.sample_documents import DEMO_DOCUMENTS
