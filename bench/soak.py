@@ -26,6 +26,9 @@ SIGKILLs the busiest `--type=renderer` process of the run's tree while the page 
 
 Every run has a time limit (--run-timeout; the twin gets 1.5 times it in all), after which it is
 killed and reported as not finished, so the bench always ends with its figures.
+
+bench/soak_runner.py runs massaudit (sampling, kill -9, the renderer killer); bench/soak_compare.py
+reads what each run stored and compares the twin with the clean run.
 """
 
 from __future__ import annotations
@@ -36,14 +39,9 @@ import dataclasses
 import json
 import os
 import random
-import signal
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -53,213 +51,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from corpus import hostile_pages, massaudit_command, serve_corpus, sites_toml, write_corpus  # noqa: E402
 from memory import page_times  # noqa: E402
-from proctree import RssSampler, tree_pids  # noqa: E402
+from soak_compare import Stored, compare, final_states, latest_run, state_text, stored  # noqa: E402
+from soak_runner import RendererKiller, RunResult, run_massaudit  # noqa: E402
 
 from massaudit.crawler.sites import Site  # noqa: E402
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024
 MAX_RESUMES = 5
-
-
-class RendererKiller:
-    """Called by the corpus server when a crash page's image is requested: SIGKILLs the Chromium
-    renderer process of the run being measured (`root_pid`) that is busiest over the next half
-    second (the crash page spins; the newest renderer is often Chromium's idle spare)."""
-
-    def __init__(self) -> None:
-        self.root_pid: int | None = None
-        self.kills = 0
-        self.misses = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, path: str) -> None:
-        with self._lock:
-            before = self._renderer_cpu()
-            time.sleep(0.5)
-            after = self._renderer_cpu()
-            busy = [(after[pid] - cpu, pid) for pid, cpu in before.items() if pid in after]
-            if not busy:
-                self.misses += 1
-                return
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(max(busy)[1], signal.SIGKILL)
-                self.kills += 1
-
-    def _renderer_cpu(self) -> dict[int, int]:
-        """pid -> CPU ticks used, for the renderer processes of the run's tree."""
-        cpu = {}
-        for pid in tree_pids(self.root_pid) if self.root_pid else []:
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                if b"--type=renderer" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    cpu[pid] = int(fields[11]) + int(fields[12])
-        return cpu
-
-
-@dataclasses.dataclass
-class RunResult:
-    exit_code: int | None  # None: killed by the bench
-    finished: bool  # exited by itself within its time limit
-    timed_out: bool
-    seconds: float
-    started: float  # epoch seconds
-    samples: list[tuple[float, int]]  # (epoch seconds, RSS bytes of the tree)
-    fd_samples: list[tuple[float, int]]  # (epoch seconds, open files of the tree)
-    stderr_tail: str
-
-
-def kill_tree(pid: int) -> None:
-    """kill -9 the run's process group and every process of its tree (Chromium may sit in a
-    process group of its own)."""
-    pids = tree_pids(pid)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    for child in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(child, signal.SIGKILL)
-
-
-def pages_done(log: Path, offset: int, count: int) -> tuple[int, int]:
-    """Count of "page audited" events in `log` read on from `offset`: (new offset, new count)."""
-    with contextlib.suppress(FileNotFoundError), log.open("rb") as file:
-        file.seek(offset)
-        data = file.read()
-        complete = data[: data.rfind(b"\n") + 1]
-        offset += len(complete)
-        count += complete.count(b'"event": "page audited"')
-    return offset, count
-
-
-def run_massaudit(
-    command: list[str],
-    *,
-    log: Path,
-    limit_s: float,
-    killer: RendererKiller,
-    kill_at_page: int | None = None,
-) -> RunResult:
-    """Run `command` in a session of its own, sampling its tree; kill it at `kill_at_page` pages
-    audited (by the log) or when it runs over `limit_s`."""
-    started = time.time()
-    stderr_path = log.with_suffix(".stderr")
-    with stderr_path.open("w") as stderr:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-    killer.root_pid = process.pid
-    timed_out = killed = False
-    offset = count = 0
-    with RssSampler(process.pid, fds=True) as sampler:
-        while process.poll() is None:
-            time.sleep(0.2)
-            if kill_at_page is not None:
-                offset, count = pages_done(log, offset, count)
-                if count >= kill_at_page:
-                    kill_tree(process.pid)
-                    killed = True
-            if time.time() - started > limit_s:
-                kill_tree(process.pid)
-                timed_out = killed = True
-        process.wait()
-    kill_tree(process.pid)  # nothing of a finished run may outlive it
-    killer.root_pid = None
-    seconds = time.time() - started
-    return RunResult(
-        exit_code=None if killed else process.returncode,
-        finished=not killed,
-        timed_out=timed_out,
-        seconds=round(seconds, 1),
-        started=started,
-        samples=[(started + t, v) for t, v in sampler.samples],
-        fd_samples=[(started + t, v) for t, v in sampler.fd_samples],
-        stderr_tail=stderr_path.read_text(errors="replace")[-600:].strip(),
-    )
-
-
-def latest_run(db: Path) -> tuple[int, str] | None:
-    with contextlib.closing(sqlite3.connect(db)) as con:
-        return con.execute("SELECT id, status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-
-
-@dataclasses.dataclass
-class Stored:
-    """What a run stored, for comparing two runs."""
-
-    status: str
-    pages: set[str]
-    states: dict[str, tuple[str, str | None]]  # url -> (state, reason)
-    details: dict[str, str]
-    findings: Counter[tuple[str, str, str, str]]  # (url, rule_id, selector, outcome)
-
-
-def stored(db: Path) -> Stored:
-    if not db.exists() or latest_run(db) is None:
-        return Stored("none", set(), {}, {}, Counter())
-    run_id, status = latest_run(db)
-    with contextlib.closing(sqlite3.connect(db)) as con:
-        pages = {url for (url,) in con.execute("SELECT url FROM pages WHERE run_id = ?", (run_id,))}
-        rows = con.execute(
-            "SELECT url, state, reason, detail FROM url_states WHERE run_id = ?", (run_id,)
-        ).fetchall()
-        findings = Counter(
-            con.execute(
-                "SELECT p.url, f.rule_id, f.selector, f.outcome FROM findings f "
-                "JOIN pages p ON p.id = f.page_id WHERE f.run_id = ?",
-                (run_id,),
-            ).fetchall()
-        )
-    return Stored(
-        status,
-        pages,
-        {url: (state, reason) for url, state, reason, _ in rows},
-        {url: detail for url, _, _, detail in rows},
-        findings,
-    )
-
-
-def final_states(run: Stored) -> dict[str, int]:
-    """Pages by final state: "audited", "skipped: reason", ... ("queued" is not final)."""
-    counts = Counter(
-        state if reason is None else f"{state}: {reason}" for state, reason in run.states.values()
-    )
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def compare(clean: Stored, twin: Stored, hostile: set[str]) -> dict[str, dict]:
-    """Differences between the two runs, split into ordinary and hostile pages."""
-    result: dict[str, dict] = {"ordinary": Counter(), "hostile": Counter(), "examples": {}}
-
-    def add(kind: str, url: str, what: str) -> None:
-        side = "hostile" if url in hostile else "ordinary"
-        result[side][kind] += 1
-        result["examples"].setdefault(side, [])
-        if len(result["examples"][side]) < 20:
-            result["examples"][side].append(f"{kind}: {url}: {what}")
-
-    for url in sorted(clean.pages ^ twin.pages):
-        add("page", url, "stored in the clean run only" if url in clean.pages else "twin only")
-    for url in sorted(clean.states.keys() | twin.states.keys()):
-        a, b = clean.states.get(url), twin.states.get(url)
-        if a != b:
-            add("url_state", url, f"clean {_state(a)} vs twin {_state(b)}")
-    for key in sorted((clean.findings - twin.findings) + (twin.findings - clean.findings)):
-        where = "clean" if clean.findings[key] > twin.findings[key] else "twin"
-        add("finding", key[0], f"{key[1]} {key[3]} at {key[2]!r} more often in the {where} run")
-    return {
-        "ordinary": dict(result["ordinary"]),
-        "hostile": dict(result["hostile"]),
-        "examples": result["examples"],
-    }
-
-
-def _state(state: tuple[str, str | None] | None) -> str:
-    if state is None:
-        return "absent"
-    return state[0] if state[1] is None else f"{state[0]}:{state[1]}"
 
 
 def window_figures(
@@ -427,7 +225,7 @@ def figures(
     print("  hostile pages:")
     hostile_outcomes = {}
     for url, kind in sorted(hostile_urls.items(), key=lambda kv: (kv[1], kv[0])):
-        outcome = _state(store.states.get(url))
+        outcome = state_text(store.states.get(url))
         detail = store.details.get(url, "")[:100]
         hostile_outcomes[url] = {"kind": kind, "state": outcome, "detail": detail}
         print(f"    {kind:15s} {url.split('/', 3)[3]:14s} {outcome}  {detail}")
