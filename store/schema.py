@@ -193,7 +193,7 @@ class LinkRow(Base):
 
 
 class DocumentRow(Base):
-    """A linked document (PDF, Word) downloaded and checked in a run (issue 7).
+    """A linked document (PDF, Word) downloaded and checked in a run.
 
     `facts` are audits/documents.py's facts (the input of judging, kept for re-judging);
     `findings` is a JSON list of findings in the shape of a page's findings rows (rule_id,
