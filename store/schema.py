@@ -195,7 +195,7 @@ class LinkRow(Base):
 class DocumentRow(Base):
     """A linked document (PDF, Word) downloaded and checked in a run.
 
-    `facts` are audits/documents.py's facts (the input of judging, kept for re-judging);
+    `facts` are audits/document_facts.py's facts (the input of judging, kept for re-judging);
     `findings` is a JSON list of findings in the shape of a page's findings rows (rule_id,
     category, outcome, impact, selector such as "document" or "page 3", html "", wcag list,
     message). `reused_from` names the document row whose facts were reused because the file's
