@@ -292,7 +292,8 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
                 date.fromisoformat(entry["document_compliance_date"])
             except ValueError:
                 raise fail(
-                    f"{where}.document_compliance_date", "must be a date like 2027-04-26"
+                    f"{where}.document_compliance_date",
+                    f"must be a date like {DEFAULT_COMPLIANCE_DATE}",
                 ) from None
         fields = dict(entry)
         for key in _LIST_KEYS:

@@ -3,25 +3,36 @@
 A page's scores are computed when it is judged (`massaudit.rules.judge.judge`) and stored with
 it; sites and agencies aggregate the stored page scores (`massaudit.reports.scoring`).
 
-Extension point for new dimensions: add a `Dimension` to `DIMENSIONS`. Its page score is computed
-from the rule outcomes of the rules whose catalogue category is in `Dimension.categories`; a page
-where none of them applied has no score in that dimension (no credit). The `documents` dimension
-scores as soon as judging records outcomes of rules of category "documents".
+The dimensions (ids, titles, categories, weights) are data: rules/data/scoring.toml, read and
+checked once on import (`load_dimensions`, a one-line `CatalogueError` when it is wrong). Extension
+point for new dimensions: add a [[dimension]] table there. Its page score is computed from the
+rule outcomes of the rules whose catalogue category is in `Dimension.categories`; a page where
+none of them applied has no score in that dimension (no credit). The `documents` dimension scores
+as soon as judging records outcomes of rules of category "documents".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from massaudit.rules.catalogue import Catalogue
+from massaudit.rules.catalogue import CATEGORIES_FILE, Catalogue
+from massaudit.rules.catalogue_parsing import parse_categories
+from massaudit.rules.data_files import CatalogueError, is_number, load_toml
 
 SCORING_VERSION = "2"
 BLOCKING_IMPACTS = ("critical", "serious")
 # WCAG versions whose success criteria are "WCAG 2.1" (2.2-only SCs are not scored).
 WCAG21_VERSIONS = ("2.0", "2.1")
 EQUITY = "equity"
+SCORING_FILE = "scoring.toml"
+# Keys of a page's stored scores beside the dimensions; no dimension may take one of them.
+_RESERVED_IDS = (EQUITY, "compliant", "review")
+_DIMENSION_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_DIMENSION_KEYS = {"id", "title", "categories", "weight", "wcag_only"}
 
 
 @dataclass(frozen=True)
@@ -35,14 +46,64 @@ class Dimension:
     wcag_only: bool = False  # only rules testing a WCAG 2.1 A/AA success criterion count
 
 
-DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("accessibility", "Accessibility (WCAG 2.1 A/AA)", ("accessibility",), 40, True),
-    Dimension("plain-language", "Plain language", ("plain-language",), 15),
-    Dimension("language-access", "Language access", ("language-access",), 15),
-    Dimension("mobile-bandwidth", "Mobile and bandwidth", ("mobile-bandwidth",), 15),
-    Dimension("digital-service", "Digital-service basics", ("digital-service",), 15),
-    Dimension("documents", "Documents", ("documents",), 15),
-)
+def parse_dimensions(
+    data: Mapping[str, Any], source: str, categories: Mapping[str, Any]
+) -> tuple[Dimension, ...]:
+    """scoring.toml's content -> dimensions, each checked against the catalogue's `categories`."""
+    unknown = sorted(set(data) - {"dimension"})
+    if unknown:
+        raise CatalogueError(f"{source}: unknown key {unknown[0]!r}")
+    dimensions: list[Dimension] = []
+    claimed: dict[str, str] = {}
+    for index, entry in enumerate(data.get("dimension") or ()):
+        name = entry.get("id") if isinstance(entry, Mapping) else None
+        where = f"{source}: dimension {name!r}" if name else f"{source}: dimension #{index}"
+        if not isinstance(entry, Mapping):
+            raise CatalogueError(f"{where}: must be a table")
+        unknown = sorted(set(entry) - _DIMENSION_KEYS)
+        if unknown:
+            raise CatalogueError(f"{where}: unknown key {unknown[0]!r}")
+        if not isinstance(name, str) or not _DIMENSION_ID.fullmatch(name):
+            raise CatalogueError(f"{where}: id must be lower-case words joined by '-'")
+        if name in _RESERVED_IDS or any(d.id == name for d in dimensions):
+            raise CatalogueError(f"{where}: id is already taken")
+        if not isinstance(entry.get("title"), str) or not entry["title"].strip():
+            raise CatalogueError(f"{where}: title must be a non-empty string")
+        cats = entry.get("categories")
+        if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
+            raise CatalogueError(f"{where}: categories must be a non-empty list of category ids")
+        for category in cats:
+            if category not in categories:
+                raise CatalogueError(
+                    f"{where}: unknown category {category!r} "
+                    f"(known: {', '.join(sorted(categories))})"
+                )
+            if category in claimed:
+                raise CatalogueError(
+                    f"{where}: category {category!r} is already scored by {claimed[category]!r}"
+                )
+            claimed[category] = name
+        weight = entry.get("weight")
+        if not is_number(weight) or weight <= 0:
+            raise CatalogueError(f"{where}: weight {weight!r} must be a number > 0")
+        wcag_only = entry.get("wcag_only", False)
+        if not isinstance(wcag_only, bool):
+            raise CatalogueError(f"{where}: wcag_only must be true or false")
+        dimensions.append(Dimension(name, entry["title"], tuple(cats), weight, wcag_only))
+    if not any(d.id == "accessibility" for d in dimensions):
+        raise CatalogueError(f"{source}: no dimension 'accessibility' (compliance is judged in it)")
+    return tuple(dimensions)
+
+
+def load_dimensions(data_dir: Path | None = None) -> tuple[Dimension, ...]:
+    """The dimensions of rules/data/scoring.toml (or `data_dir`'s), checked on load."""
+    categories_data, categories_label = load_toml(CATEGORIES_FILE, data_dir)
+    categories, _weights = parse_categories(categories_data, categories_label)
+    data, label = load_toml(SCORING_FILE, data_dir)
+    return parse_dimensions(data, label, categories)
+
+
+DIMENSIONS: tuple[Dimension, ...] = load_dimensions()
 DIMENSION_IDS = tuple(d.id for d in DIMENSIONS)
 
 

@@ -437,3 +437,52 @@ def test_massaudit_rule_missing_why_or_duplicate_id_is_refused(data_copy):
     shutil.copy(cat.DATA_DIR / "massaudit-rules.toml", path)
     _edit_ours(path, "why = ", "whyy = ")
     assert _load_error(data_copy) == f"{path}: rule 'reading-grade': unknown key 'whyy'"
+
+
+# --- the ADA Title II compliance date (rules/data/title-ii.toml) -------------------------------
+
+
+def test_compliance_date_is_read_from_the_data_file():
+    from massaudit.crawler.sites import Site
+    from massaudit.rules.checks.document_rules import DEFAULT_COMPLIANCE_DATE, load_compliance_date
+
+    assert load_compliance_date() == DEFAULT_COMPLIANCE_DATE == "2027-04-26"
+    site = Site(id="s", agency="a", name="S", start_urls=(), allowed_hosts=())
+    assert site.document_compliance_date == DEFAULT_COMPLIANCE_DATE
+
+
+def test_compliance_date_is_written_once_in_the_code():
+    root = RULES_DIR.parent
+    folders = ("rules", "crawler", "audits", "store", "reports", "pipeline", "massaudit")
+    writers = [
+        str(path.relative_to(root))
+        for folder in folders
+        for path in sorted((root / folder).rglob("*.py"))
+        if DATE in path.read_text(encoding="utf-8")
+    ]
+    assert writers == []
+    assert DATE in (cat.DATA_DIR / "title-ii.toml").read_text()
+
+
+DATE = "2027" + "-04-26"  # split, so this file does not count as a writer
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('document_compliance_date = "2027-04-26"', "must be a date (YYYY-MM-DD, no quotes)"),
+        ("document_compliance_date = 2027-04-26T00:00:00", "must be a date"),
+        ("", "must be a date"),
+        ("document_compliance_date = 2027-04-26\nextra = 1", "unknown key 'extra'"),
+        ("document_compliance_date = ", "not valid TOML"),
+    ],
+)
+def test_broken_compliance_date_is_refused(tmp_path, content, problem):
+    from massaudit.rules.checks.document_rules import load_compliance_date
+
+    path = tmp_path / "title-ii.toml"
+    path.write_text(content + "\n")
+    with pytest.raises(CatalogueError) as info:
+        load_compliance_date(tmp_path)
+    assert str(info.value).startswith(f"{path}: ") and problem in str(info.value)
+    assert "\n" not in str(info.value)

@@ -548,6 +548,80 @@ def test_check_option_names_agree_between_crawler_and_rules():
     assert set(CHECK_OPTIONS) == set(OPTION_NAMES)
 
 
+def test_sites_toml_validation_reads_the_declared_options():
+    """Each option is declared once, next to its check; sites.toml and CheckSettings use that."""
+    from massaudit.rules.checks import plain_language
+    from massaudit.rules.checks import settings as settings_module
+
+    assert CHECK_OPTIONS is settings_module.CHECK_OPTIONS
+    declared = {o.name: o for o in plain_language.OPTIONS}
+    assert CHECK_OPTIONS["reading_grade_pass"] is declared["reading_grade_pass"]
+    defaults = CheckSettings()
+    for name, option in CHECK_OPTIONS.items():
+        assert getattr(defaults, name) == option.default and option.doc
+        if option.minimum is not None:
+            below = option.minimum - 1
+            with pytest.raises(SitesConfigError) as info:
+                _parse(f"checks = {{ {name} = {below} }}\n")
+            assert f"checks.{name}: must be at least {option.minimum:,}" in str(info.value)
+
+
+def test_every_check_declares_the_facts_it_reads():
+    """A check that reads facts["key"] lists "key" in reads=, so missing facts never reach it."""
+    import ast
+    import inspect
+    import textwrap
+
+    checks = {**registry().page, **registry().document}
+    for rule_id, check in checks.items():
+        tree = ast.parse(textwrap.dedent(inspect.getsource(check.function)))
+        read = {
+            node.slice.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute | ast.Name)
+            and (getattr(node.value, "attr", None) or getattr(node.value, "id", None)) == "facts"
+            and isinstance(node.slice, ast.Constant)
+        }
+        # Facts the check tests itself: `"title" not in facts` (doc-title and doc-language tell
+        # an absent fact from a null one, "no title") or facts.get("scan_limit") (optional).
+        guarded = {
+            node.left.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.ops[0], ast.NotIn)
+        } | {
+            node.args[0].value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        }
+        unread = read - guarded - set(check.reads)
+        assert not unread, f"{rule_id} reads {sorted(unread)} without declaring it"
+
+
+@pytest.mark.parametrize(
+    "rule_id", sorted(rule_id for rule_id, c in registry().page.items() if c.reads)
+)
+@pytest.mark.parametrize("missing", ["absent", "null"])
+def test_a_missing_fact_makes_the_check_inapplicable(catalogue, rule_id, missing):
+    check = registry().page[rule_id]
+    for key in check.reads:
+        data = load_clean()
+        if missing == "absent":
+            del data["facts"][key]
+        else:
+            data["facts"][key] = None
+        artifacts = PageArtifacts.from_dict(data)
+        result = check(artifacts, CheckSettings(expected_languages=("es",)))
+        assert result.outcome == "inapplicable" and key in result.note
+        assert judge_checks(artifacts, catalogue)[1][rule_id] == "inapplicable"
+
+
 SITES = """
 [checks]
 reading_grade_pass = 7

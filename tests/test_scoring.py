@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import pytest
 
 from massaudit.reports.scoring import (
@@ -240,3 +244,76 @@ def test_rule_outcomes_worst_bucket_wins():
     }
     failed = PageArtifacts("u", "u", None, "", {}, error="TimeoutError: x")
     assert rule_outcomes(failed) == {}
+
+
+# --- the dimensions are data (rules/data/scoring.toml) -----------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "scoring.md"
+
+
+def test_docs_weight_table_matches_the_data_file():
+    """docs/scoring.md's dimension table lists the ids and weights of rules/data/scoring.toml."""
+    from massaudit.rules.scoring import load_dimensions
+
+    rows = re.findall(r"^\| `([a-z-]+)` \| .* \| (\d+(?:\.\d+)?) \|$", DOCS.read_text(), re.M)
+    assert rows, "docs/scoring.md has no dimension table"
+    assert [(d, float(w)) for d, w in rows] == [(d.id, float(d.weight)) for d in load_dimensions()]
+
+
+def test_dimensions_are_read_from_the_data_file():
+    from massaudit.rules.scoring import DIMENSIONS, load_dimensions
+
+    assert load_dimensions() == DIMENSIONS
+    assert [(d.id, d.weight, d.wcag_only) for d in DIMENSIONS] == [
+        ("accessibility", 40, True),
+        ("plain-language", 15, False),
+        ("language-access", 15, False),
+        ("mobile-bandwidth", 15, False),
+        ("digital-service", 15, False),
+        ("documents", 15, False),
+    ]
+
+
+@pytest.fixture()
+def scoring_data(tmp_path):
+    from massaudit.rules.data_files import DATA_DIR
+
+    for name in ("categories.toml", "scoring.toml"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("weight = 40", "weight = 0", "dimension 'accessibility': weight 0 must be a number > 0"),
+        ("weight = 40", 'weight = "40"', "dimension 'accessibility': weight '40' must be"),
+        (
+            'categories = ["documents"]',
+            'categories = ["paperwork"]',
+            "dimension 'documents': unknown category 'paperwork'",
+        ),
+        (
+            'categories = ["documents"]',
+            'categories = ["plain-language"]',
+            "category 'plain-language' is already scored by 'plain-language'",
+        ),
+        ('id = "documents"', 'id = "plain-language"', "dimension 'plain-language': id is already"),
+        ('id = "documents"', 'id = "equity"', "dimension 'equity': id is already taken"),
+        ("wcag_only = true", "wcag_only = 1", "wcag_only must be true or false"),
+        ("wcag_only = true", "wcag-only = true", "unknown key 'wcag-only'"),
+        ('id = "accessibility"', 'id = "a11y"', "no dimension 'accessibility'"),
+    ],
+)
+def test_broken_scoring_data_is_refused_in_one_line(scoring_data, old, new, message):
+    from massaudit.rules.data_files import CatalogueError
+    from massaudit.rules.scoring import load_dimensions
+
+    path = scoring_data / "scoring.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(CatalogueError) as info:
+        load_dimensions(scoring_data)
+    assert message in str(info.value) and "\n" not in str(info.value)
+    assert str(info.value).startswith(f"{path}: ")

@@ -225,7 +225,9 @@ def load_compliance_date(data_dir: Path | None = None) -> str:
         raise CatalogueError(f"{label}: unknown key {unknown[0]!r}")
     value = data.get("document_compliance_date")
     if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
-        raise CatalogueError(f"{label}: document_compliance_date must be a date like 2027-04-26")
+        raise CatalogueError(
+            f"{label}: document_compliance_date must be a date (YYYY-MM-DD, no quotes)"
+        )
     return value.isoformat()
 
 
