@@ -1,4 +1,8 @@
-"""Run massaudit's own checks over saved artifacts: results -> findings and rule outcomes. Pure."""
+"""Run massaudit's own checks over saved artifacts: results -> findings and rule outcomes. Pure.
+
+Every check runs through its registered `Check` (rules/checks/__init__.py), which makes a rule
+"inapplicable" when a fact the check reads was not collected; judging adds nothing to that.
+"""
 
 from __future__ import annotations
 
