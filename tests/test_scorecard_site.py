@@ -27,7 +27,7 @@ ZOOM_ON = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 
 def parks_sites_toml(netloc: str) -> str:
-    config = load_sites(REPO / "sites.toml").demo_only(netloc)
+    config = load_sites(REPO / "massaudit" / "demo" / "sites.toml").demo_only(netloc)
     [site] = [s for s in config.sites if s.id == SITE]
     [agency] = [a for a in config.agencies if a.id == site.agency]
     include = ", ".join(f'"{p}"' for p in site.include)
