@@ -57,7 +57,7 @@ class AuditHooks:
         # Pages between the browser and the store: as many in the browser as it audits at once,
         # and as many again waiting to be judged and stored; no more artifacts pile up in memory.
         self._pages_in_flight = asyncio.Semaphore(2 * auditor.settings.concurrency)
-        # site id -> settings of our checks, from the run's config (set by _crawl_and_audit)
+        # site id -> settings of our checks, from the run's config (set in nightly.py)
         self.checks: dict[str, CheckSettings] = {}
         self.allowed_hosts: dict[str, tuple[str, ...]] = {}  # site id -> where its browser may go
         self.reuse_documents = bool(previous)  # no earlier run to reuse from, or --full
