@@ -22,8 +22,8 @@ SITES = ("demo-transportation", "demo-revenue")
 
 
 def demo_sites_toml(netloc: str) -> str:
-    """The demo's sites from sites.toml, moved to where the test serves the demo."""
-    config = load_sites(REPO / "sites.toml").demo_only(netloc)
+    """The demo's sites (massaudit/demo/sites.toml), moved to where the test serves the demo."""
+    config = load_sites(REPO / "massaudit" / "demo" / "sites.toml").demo_only(netloc)
     text = []
     for agency in config.agencies:
         text.append(f'[[agency]]\nid = "{agency.id}"\nname = "{agency.name}"\n')
