@@ -8,6 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# Helpers in tests/support/ that assert: pytest explains their failures as it does in tests.
+pytest.register_assert_rewrite("check_fixtures", "integration_helpers", "scorecard_runs")
+
 POSTGRES_ENV = "MASSAUDIT_TEST_POSTGRES"
 
 

@@ -8,8 +8,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from repo_paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 LAYERS = ("rules", "audits", "crawler", "store", "reports", "pipeline")
 ALLOWED = {
     "rules": set(),

@@ -35,7 +35,7 @@ def make_pdf(
 
     qpdf always grants the "extract for accessibility" permission when it encrypts (PDF 2.0
     deprecates restricting it), so a file that withholds only that bit is covered by the facts
-    fixtures of tests/test_documents.py rather than generated here."""
+    fixtures of tests/support/document_fixtures.py rather than generated here."""
     import pikepdf
     from pikepdf import Array, Dictionary, Name, Stream, String
 

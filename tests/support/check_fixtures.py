@@ -1,33 +1,28 @@
-"""massaudit's own checks (rules/checks/), judged from saved artifacts without a browser.
+"""The pages massaudit's own checks (rules/checks/) are judged on, without a browser.
 
 Every massaudit rule has at least one passing and one failing fixture in PAGE_FIXTURES or
-SITE_FIXTURES; `test_every_massaudit_rule_has_pass_and_fail_fixtures` enforces it over the whole
-catalogue. Fixtures start from tests/fixtures/checks/clean-page.json (real artifacts saved from
-the demo site) and change one fact each.
+SITE_FIXTURES (document rules: document_fixtures.py);
+tests/rules/checks/test_check_registry.py enforces it over the whole catalogue. Fixtures start
+from tests/fixtures/checks/clean-page.json (real artifacts saved from the demo site) and change
+one fact each.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
-from document_fixtures import DOCUMENT_FIXTURES
+from repo_paths import FIXTURES
 
-from massaudit.crawler.sites import CHECK_OPTIONS, SitesConfigError, parse_sites
-from massaudit.pipeline.site_level import check_settings
-from massaudit.rules.catalogue import load_catalogue
 from massaudit.rules.checks import CheckResult, registry
-from massaudit.rules.checks.judge import judge_checks, judge_site_checks
-from massaudit.rules.checks.settings import OPTION_NAMES, CheckSettings
-from massaudit.rules.checks.text import detect_language, readability
-from massaudit.rules.judge import judge
+from massaudit.rules.checks.judge import judge_checks
+from massaudit.rules.checks.settings import CheckSettings
 from massaudit.rules.model import PageArtifacts
 
-FIXTURE = Path(__file__).parent / "fixtures" / "checks" / "clean-page.json"
+FIXTURE = FIXTURES / "checks" / "clean-page.json"
 MIB = 1024 * 1024
 
 # Texts with known readability. PLAIN: short, common words (about grade 2). DENSE: the demo's
@@ -404,19 +399,19 @@ SITE_FIXTURES: dict[str, list[tuple[dict[int, str], dict[int, PageArtifacts]]]] 
 }
 
 
-def page_cases():
-    for rule_id, cases in PAGE_FIXTURES.items():
-        for index, (outcome, edit, settings) in enumerate(cases):
-            yield pytest.param(rule_id, outcome, edit, settings, id=f"{rule_id}-{index}-{outcome}")
+def page_cases(module: ModuleType) -> list:
+    """The cases of the page rules whose checks `module` defines (one of rules/checks/)."""
+    return [
+        pytest.param(rule_id, outcome, edit, settings, id=f"{rule_id}-{index}-{outcome}")
+        for rule_id, cases in PAGE_FIXTURES.items()
+        if registry().page[rule_id].function.__module__ == module.__name__
+        for index, (outcome, edit, settings) in enumerate(cases)
+    ]
 
 
-@pytest.fixture(scope="module")
-def catalogue():
-    return load_catalogue()
-
-
-@pytest.mark.parametrize(("rule_id", "outcome", "edit", "settings"), list(page_cases()))
-def test_page_check(catalogue, rule_id, outcome, edit, settings):
+def assert_page_check(catalogue, rule_id, outcome, edit, settings) -> None:
+    """The check alone, then judging, give `outcome` for the clean page with `edit`; failures and
+    items to review are findings of the rule's category and criteria, with a message."""
     artifacts = page(edit)
     check = registry().page[rule_id]
     result = check(artifacts, settings or CheckSettings())
@@ -432,272 +427,3 @@ def test_page_check(catalogue, rule_id, outcome, edit, settings):
         assert all(f.message for f in mine)
     else:
         assert mine == []
-
-
-@pytest.mark.parametrize("rule_id", sorted(SITE_FIXTURES))
-def test_site_check(catalogue, rule_id):
-    for expected, pages in SITE_FIXTURES[rule_id]:
-        results = registry().site[rule_id](pages, CheckSettings())
-        assert {k: r.outcome for k, r in results.items()} == expected
-        judged = judge_site_checks(pages, catalogue)
-        for key, outcome in expected.items():
-            findings, outcomes = judged[key]
-            assert outcomes[rule_id] == outcome
-            assert bool([f for f in findings if f.rule_id == rule_id]) == (outcome == "fail")
-
-
-def test_every_massaudit_rule_has_pass_and_fail_fixtures(catalogue):
-    ours = {r.id for r in catalogue.rules.values() if r.source == "massaudit"}
-    assert ours == registry().rule_ids  # every rule has a check, every check has metadata
-    covered = {}
-    for rule_id, cases in PAGE_FIXTURES.items():
-        covered[rule_id] = {outcome for outcome, _, _ in cases}
-    for rule_id, cases in SITE_FIXTURES.items():
-        covered[rule_id] = {o for expected, _ in cases for o in expected.values()}
-    for rule_id, cases in DOCUMENT_FIXTURES.items():  # document rules: tests/test_documents.py
-        covered[rule_id] = {outcome for outcome, _ in cases}
-    missing = {r: {"pass", "fail"} - covered.get(r, set()) for r in ours}
-    assert {r: m for r, m in missing.items() if m} == {}
-
-
-def test_check_functions_are_named_after_their_rule_ids():
-    for rule_id, function in {**registry().page, **registry().site}.items():
-        assert function.__name__ == rule_id.replace("-", "_")
-
-
-def test_artifacts_without_facts_judge_as_inapplicable(catalogue):
-    """Artifacts stored before these checks existed still load and judge: nothing applies."""
-    data = load_clean()
-    del data["facts"]
-    artifacts = PageArtifacts.from_dict(data)
-    findings, outcomes = judge_checks(artifacts, catalogue)
-    assert findings == []
-    assert set(outcomes.values()) == {"inapplicable"}
-    assert set(outcomes) == set(registry().page)
-
-
-def test_failed_page_is_not_judged(catalogue):
-    artifacts = PageArtifacts("u", "u", None, "", {}, error="TimeoutError: x")
-    assert judge_checks(artifacts, catalogue) == ([], {})
-
-
-def test_disabled_rules_do_not_run(catalogue):
-    settings = CheckSettings(disabled=("https-hsts", "canonical-link"))
-    _, outcomes = judge_checks(page(), catalogue, settings)
-    assert "https-hsts" not in outcomes and "canonical-link" not in outcomes
-    assert "brand-banner" in outcomes
-
-
-def test_our_rules_never_move_the_accessibility_score(catalogue):
-    clean = judge(page(), catalogue)
-    broken = judge(
-        page(chain(set_text(DENSE, DENSE), set_fact("reflow_320", WIDE | {"offenders": []}))),
-        catalogue,
-    )
-    assert broken.rule_outcomes["reflow-320"] == "fail"
-    assert broken.rule_outcomes["reading-grade"] == "fail"
-    # Scoring v2: our rules score in their own dimensions, never in accessibility.
-    for key in ("accessibility", "compliant"):
-        assert broken.scores[key] == clean.scores[key]
-    assert broken.scores["plain-language"] < clean.scores["plain-language"]
-    assert broken.scores["mobile-bandwidth"] < clean.scores["mobile-bandwidth"]
-
-
-def test_judge_uses_the_sites_thresholds(catalogue):
-    artifacts = page(set_text(DENSE, DENSE))
-    strict = judge(artifacts, catalogue)
-    lenient = judge(
-        artifacts, catalogue, CheckSettings(reading_grade_pass=30, reading_grade_warn=30)
-    )
-    assert "reading-grade" in {f.rule_id for f in strict.findings}
-    assert "reading-grade" not in {f.rule_id for f in lenient.findings}
-    assert lenient.rule_outcomes["reading-grade"] == "pass"
-
-
-# --- readability and language detection on texts with known grades and languages --------------
-
-
-def test_readability_of_known_texts():
-    plain = readability(PLAIN)
-    assert plain.grade <= 4 and plain.words >= 90
-    assert plain.average_sentence_words < 10 and plain.long_sentence_share == 0
-    dense = readability(DENSE)
-    assert dense.grade >= 16
-    assert dense.average_sentence_words > 20 and dense.long_sentence_share == 1.0
-    # The classic: Flesch-Kincaid grade of "The cat sat on the mat." is below first grade.
-    assert readability("The cat sat on the mat.").grade < 1
-
-
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [(PLAIN, "en"), (DENSE, "en"), (SPANISH, "es"), (PORTUGUESE, "pt")],
-)
-def test_language_detection_of_known_texts(text, lang):
-    detected, probability = detect_language(text)
-    assert detected == lang and probability >= 0.95
-
-
-def test_language_detection_without_words():
-    assert detect_language(" … 123 ") == (None, 0.0) or detect_language(" … ")[0] is None
-
-
-# --- settings from sites.toml ------------------------------------------------------------------
-
-
-def test_check_option_names_agree_between_crawler_and_rules():
-    assert set(CHECK_OPTIONS) == set(OPTION_NAMES)
-
-
-def test_sites_toml_validation_reads_the_declared_options():
-    """Each option is declared once, next to its check; sites.toml and CheckSettings use that."""
-    from massaudit.rules.checks import plain_language
-    from massaudit.rules.checks import settings as settings_module
-
-    assert CHECK_OPTIONS is settings_module.CHECK_OPTIONS
-    declared = {o.name: o for o in plain_language.OPTIONS}
-    assert CHECK_OPTIONS["reading_grade_pass"] is declared["reading_grade_pass"]
-    defaults = CheckSettings()
-    for name, option in CHECK_OPTIONS.items():
-        assert getattr(defaults, name) == option.default and option.doc
-        if option.minimum is not None:
-            below = option.minimum - 1
-            with pytest.raises(SitesConfigError) as info:
-                _parse(f"checks = {{ {name} = {below} }}\n")
-            assert f"checks.{name}: must be at least {option.minimum:,}" in str(info.value)
-
-
-def test_every_check_declares_the_facts_it_reads():
-    """A check that reads facts["key"] lists "key" in reads=, so missing facts never reach it."""
-    import ast
-    import inspect
-    import textwrap
-
-    checks = {**registry().page, **registry().document}
-    for rule_id, check in checks.items():
-        tree = ast.parse(textwrap.dedent(inspect.getsource(check.function)))
-        read = {
-            node.slice.value
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Attribute | ast.Name)
-            and (getattr(node.value, "attr", None) or getattr(node.value, "id", None)) == "facts"
-            and isinstance(node.slice, ast.Constant)
-        }
-        # Facts the check tests itself: `"title" not in facts` (doc-title and doc-language tell
-        # an absent fact from a null one, "no title") or facts.get("scan_limit") (optional).
-        guarded = {
-            node.left.value
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Compare)
-            and isinstance(node.left, ast.Constant)
-            and isinstance(node.ops[0], ast.NotIn)
-        } | {
-            node.args[0].value
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "get"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        }
-        unread = read - guarded - set(check.reads)
-        assert not unread, f"{rule_id} reads {sorted(unread)} without declaring it"
-
-
-@pytest.mark.parametrize(
-    "rule_id", sorted(rule_id for rule_id, c in registry().page.items() if c.reads)
-)
-@pytest.mark.parametrize("missing", ["absent", "null"])
-def test_a_missing_fact_makes_the_check_inapplicable(catalogue, rule_id, missing):
-    check = registry().page[rule_id]
-    for key in check.reads:
-        data = load_clean()
-        if missing == "absent":
-            del data["facts"][key]
-        else:
-            data["facts"][key] = None
-        artifacts = PageArtifacts.from_dict(data)
-        result = check(artifacts, CheckSettings(expected_languages=("es",)))
-        assert result.outcome == "inapplicable" and key in result.note
-        assert judge_checks(artifacts, catalogue)[1][rule_id] == "inapplicable"
-
-
-SITES = """
-[checks]
-reading_grade_pass = 7
-[[agency]]
-id = "a"
-name = "A"
-[[site]]
-id = "s"
-agency = "a"
-name = "S"
-start_urls = ["https://www.mass.gov/"]
-allowed_hosts = ["www.mass.gov"]
-"""
-
-
-def _parse(extra_site: str = "", extra_top: str = ""):
-    import tomllib
-
-    return parse_sites(tomllib.loads(extra_top + SITES + extra_site), "sites.toml")
-
-
-def test_site_checks_override_global_checks():
-    sites = _parse('checks = { reading_grade_warn = 9, expected_languages = ["es", "pt"] }\n')
-    assert sites.sites[0].checks == {
-        "reading_grade_pass": 7,
-        "reading_grade_warn": 9,
-        "expected_languages": ["es", "pt"],
-    }
-    settings = check_settings(sites.to_dict())["s"]
-    assert settings == CheckSettings(
-        reading_grade_pass=7, reading_grade_warn=9, expected_languages=("es", "pt")
-    )
-
-
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        (
-            "checks = { reading_grade = 6 }",
-            "site[0] (s).checks.reading_grade: unknown check option",
-        ),
-        (
-            'checks = { reading_grade_pass = "6" }',
-            "checks.reading_grade_pass: must be a number, got str",
-        ),
-        (
-            "checks = { max_sentence_words = 0 }",
-            "checks.max_sentence_words: must be at least 1, got 0",
-        ),
-        ('checks = { expected_languages = ["Spanish"] }', "'Spanish' is not a language tag"),
-        ("checks = { disabled = [3] }", "checks.disabled[0]: must be a non-empty string"),
-        (
-            "checks = { reading_grade_warn = 5 }",
-            "reading_grade_warn: must not be below reading_grade_pass",
-        ),
-        ("checks = 3", "site[0].checks: must be a table, got int"),
-    ],
-)
-def test_bad_check_options_are_refused_in_one_line(line, message):
-    with pytest.raises(SitesConfigError) as info:
-        _parse(line + "\n")
-    assert message in str(info.value) and "\n" not in str(info.value)
-    assert str(info.value).startswith("sites.toml: ")
-
-
-def test_unknown_disabled_rule_is_refused(catalogue):
-    from massaudit.pipeline.site_level import check_disabled_rules
-
-    sites = _parse('checks = { disabled = ["no-such-rule"] }\n')
-    with pytest.raises(SitesConfigError, match=r"checks.disabled\[0\]: 'no-such-rule' is not"):
-        check_disabled_rules(sites, catalogue)
-    check_disabled_rules(_parse('checks = { disabled = ["https-hsts"] }\n'), catalogue)
-
-
-def test_fixture_copy_is_not_shared():
-    first = load_clean()
-    second = copy.deepcopy(first)
-    first["facts"]["links"].clear()
-    assert load_clean()["facts"]["links"] == second["facts"]["links"]

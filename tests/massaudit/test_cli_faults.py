@@ -8,17 +8,28 @@ import os
 import subprocess
 
 import pytest
+import scorecard_runs
 from integration_helpers import massaudit
-from test_scorecards import catalogue, two_runs  # noqa: F401 - fixtures
 
 from massaudit import cli
 from massaudit.pipeline.static_server import serve_directory
 from massaudit.reports import site as report_site
 from massaudit.reports.site import render_scorecard, scorecard_run
 from massaudit.reports.views import build_scorecard
+from massaudit.rules.catalogue import load_catalogue
 from massaudit.store.db import Store
 
 EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 1, 2, 3
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture()
+def two_runs(tmp_path, catalogue):
+    return scorecard_runs.two_runs(tmp_path, catalogue)
 
 
 def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(monkeypatch, capsys):
@@ -57,7 +68,7 @@ def test_os_errors_get_their_own_message(monkeypatch, capsys, code, expected):
     assert err.count("\n") == 1
 
 
-def test_a_render_that_dies_leaves_the_old_scorecard(two_runs, catalogue, tmp_path, monkeypatch):  # noqa: F811
+def test_a_render_that_dies_leaves_the_old_scorecard(two_runs, catalogue, tmp_path, monkeypatch):
     store, run1, run2 = two_runs
     out = tmp_path / "report"
     render_scorecard(build_scorecard(store, store.get_run(run1), catalogue), catalogue, out)
@@ -82,7 +93,7 @@ def test_a_render_that_dies_leaves_the_old_scorecard(two_runs, catalogue, tmp_pa
     assert not (out / report_site.STAGING_DIR).exists()
 
 
-def test_resume_renders_a_complete_runs_missing_scorecard(two_runs, tmp_path, capsys):  # noqa: F811
+def test_resume_renders_a_complete_runs_missing_scorecard(two_runs, tmp_path, capsys):
     store, run1, run2 = two_runs
     db = str(store.engine.url.database)
     out = tmp_path / "report"
@@ -138,7 +149,7 @@ def assert_one_line(err: str, *fragments: str) -> None:
         assert fragment in lines[0], err
 
 
-def test_full_disk_under_out_is_one_line_and_the_store_keeps_the_run(two_runs, small_disk):  # noqa: F811
+def test_full_disk_under_out_is_one_line_and_the_store_keeps_the_run(two_runs, small_disk):
     store, _run1, run2 = two_runs
     db = str(store.engine.url.database)
     fill(small_disk)

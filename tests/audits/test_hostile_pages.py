@@ -1,6 +1,6 @@
 """Pages that never finish loading, spin, reload themselves or open dialogs: each is bounded.
 
-The real Chromium against tests/hostile_site.py on 127.0.0.1.
+The real Chromium against tests/support/hostile_site.py on 127.0.0.1.
 """
 
 from __future__ import annotations

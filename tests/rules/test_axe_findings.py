@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import random
-from pathlib import Path
 
 import pytest
+from repo_paths import FIXTURES
 
 from massaudit.rules.axe_findings import (
     HTML_LIMIT,
@@ -18,7 +18,7 @@ from massaudit.rules.axe_findings import (
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.rules.model import Finding, PageArtifacts
 
-FIXTURE = Path(__file__).parent / "fixtures" / "artifacts" / "sample-page.json"
+FIXTURE = FIXTURES / "artifacts" / "sample-page.json"
 
 
 @pytest.fixture(scope="module")

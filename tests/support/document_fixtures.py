@@ -1,13 +1,12 @@
-"""Document fixtures: generated PDFs and DOCX files (massaudit/demo/sample_documents.py holds the
-generators, which the demo site build uses too) and the facts fixtures of every document rule."""
+"""Document fixtures: the facts of a clean PDF and a clean DOCX, and the facts fixtures of every
+document rule. Generated PDFs and DOCX files come from massaudit/demo/sample_documents.py (the demo
+site build uses them too)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from massaudit.demo.sample_documents import make_docx, make_pdf
-
-__all__ = ["CLEAN_DOCX", "CLEAN_PDF", "DOCUMENT_FIXTURES", "docx", "make_docx", "make_pdf", "pdf"]
+__all__ = ["CLEAN_DOCX", "CLEAN_PDF", "DOCUMENT_FIXTURES", "docx", "pdf"]
 
 # The facts of a clean PDF and a clean DOCX, as audits/document_facts.py gives them.
 CLEAN_PDF: dict[str, Any] = {
@@ -51,7 +50,7 @@ def docx(**changes: Any) -> dict[str, Any]:
 
 
 # rule id -> [(expected outcome, facts)]: every document rule passes and fails at least once
-# (tests/test_checks.py counts these in its catalogue-wide fixture check).
+# (tests/rules/checks/test_check_registry.py counts these in its catalogue-wide fixture check).
 DOCUMENT_FIXTURES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "pdf-tagged": [
         ("pass", pdf()),

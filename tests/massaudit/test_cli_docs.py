@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import re
-from pathlib import Path
 
 import pytest
+from repo_paths import REPO
 
 from massaudit.cli import build_parser
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = REPO / "README.md"
 
 
 def commands() -> list[str]:

@@ -1,15 +1,15 @@
-"""sites.toml validation: every broken entry is one line naming file, key path and problem."""
+"""sites.toml validation: every broken entry is one line naming file, key path and problem;
+numbers out of range or not finite, credentials in URLs and files nested too deep included."""
 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
+import math
 
 import pytest
+from repo_paths import REPO
 
 from massaudit.crawler.sites import SitesConfigError, load_sites, parse_sites
-
-REPO = Path(__file__).resolve().parent.parent
 
 VALID = {
     "agency": [{"id": "eotss", "name": "Executive Office of Technology Services and Security"}],
@@ -125,3 +125,115 @@ def test_select_narrows_sites_and_agencies():
     assert [a.id for a in narrowed.agencies] == ["eotss"]
     with pytest.raises(SitesConfigError, match="no site with id 'nope'"):
         config.select(["nope"])
+
+
+def site_with(**values) -> dict:
+    data = copy.deepcopy(VALID)
+    data["site"][0].update(values)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("download_delay", math.inf, "at least 0 and at most 60"),
+        ("download_delay", 1e300, "at least 0 and at most 60"),
+        ("download_delay", math.nan, "at least 0 and at most 60"),
+        ("download_delay", -1.0, "at least 0 and at most 60"),
+        ("fetch_timeout", math.nan, "at least 1 and at most 300"),
+        ("fetch_timeout", 0.0, "at least 1 and at most 300"),
+        ("fetch_timeout", math.inf, "at least 1 and at most 300"),
+        ("concurrency_per_host", 10_000, "at least 1 and at most 64"),
+        ("max_pages", 2**62, "at most 1,000,000"),
+        ("max_depth", 10**9, "at most 1,000"),
+    ],
+)
+def test_site_numbers_must_be_finite_and_in_range(key, value, allowed):
+    with pytest.raises(SitesConfigError) as excinfo:
+        parse_sites(site_with(**{key: value}), "conf/sites.toml")
+    message = str(excinfo.value)
+    assert "\n" not in message
+    assert message.startswith(f"conf/sites.toml: site[0] (eotss-mass-gov).{key}: ")
+    assert allowed in message
+
+
+def test_check_options_must_be_finite():
+    data = site_with(checks={"lcp_ms": math.nan})
+    with pytest.raises(SitesConfigError, match=r"checks\.lcp_ms: must be at least 0"):
+        parse_sites(data, "sites.toml")
+
+
+def test_toml_inf_and_nan_are_refused_when_loading(tmp_path):
+    path = tmp_path / "sites.toml"
+    text = (
+        '[[agency]]\nid = "a"\nname = "A"\n\n[[site]]\nid = "s"\nagency = "a"\nname = "S"\n'
+        'start_urls = ["https://www.mass.gov/"]\nallowed_hosts = ["www.mass.gov"]\n'
+    )
+    path.write_text(text + "download_delay = inf\n")
+    with pytest.raises(SitesConfigError, match=r"download_delay: .*got inf"):
+        load_sites(path)
+    path.write_text(text + "fetch_timeout = nan\n")
+    with pytest.raises(SitesConfigError, match=r"fetch_timeout: .*got nan"):
+        load_sites(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "key_path"),
+    [
+        (
+            lambda d: d["site"][0].update(start_urls=["https://user:secret@www.mass.gov/orgs/x"]),
+            "start_urls[0]",
+        ),
+        (
+            lambda d: d["site"][0].update(sitemaps=["https://user@www.mass.gov/sitemap.xml"]),
+            "sitemaps[0]",
+        ),
+        (
+            lambda d: d["site"][0].update(allowed_hosts=["user:secret@www.mass.gov"]),
+            "allowed_hosts[0]",
+        ),
+        (lambda d: d["agency"][0].update(url="https://a:b@www.mass.gov/"), "agency[0].url"),
+    ],
+)
+def test_credentials_in_urls_are_refused(change, key_path):
+    data = copy.deepcopy(VALID)
+    change(data)
+    with pytest.raises(SitesConfigError) as excinfo:
+        parse_sites(data, "sites.toml")
+    message = str(excinfo.value)
+    assert key_path in message and "password in a URL is not supported" in message
+    assert "secret" not in message and "\n" not in message
+
+
+def test_deeply_nested_sites_file_is_one_line(tmp_path):
+    path = tmp_path / "sites.toml"
+    path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(SitesConfigError) as excinfo:
+        load_sites(path)
+    assert str(excinfo.value) == (
+        f"{path}: nesting too deep (arrays or tables inside each other); flatten the file"
+    )
+
+
+def test_sites_document_keys():
+    base = {
+        "agency": [{"id": "a", "name": "A"}],
+        "site": [
+            {
+                "id": "s",
+                "agency": "a",
+                "name": "S",
+                "start_urls": ["https://www.mass.gov/"],
+                "allowed_hosts": ["www.mass.gov"],
+            }
+        ],
+    }
+    site = parse_sites(base).sites[0]
+    assert site.max_document_bytes == 25 * 1024 * 1024
+    assert site.document_compliance_date == "2027-04-26"
+    base["site"][0] |= {"max_document_bytes": 1000, "document_compliance_date": "2028-04-26"}
+    site = parse_sites(base).sites[0]
+    assert (site.max_document_bytes, site.document_compliance_date) == (1000, "2028-04-26")
+    base["site"][0]["document_compliance_date"] = "April 2027"
+    with pytest.raises(SitesConfigError, match="document_compliance_date"):
+        parse_sites(base)

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 from integration_helpers import REPO, axe_violations, massaudit
-from test_scorecards import assert_internal_links_resolve
+from scorecard_runs import assert_internal_links_resolve
 
 from massaudit.crawler.sites import load_sites
 from massaudit.demo.site import build_site

@@ -1,117 +1,17 @@
-"""Bad input is refused before any work starts, with one line naming the problem: numbers out of
-range or not finite, credentials in URLs, files nested too deep, and command-line flags and
-paths that cannot work."""
+"""Bad command-line input is refused before any work starts, with one line naming the problem:
+flags out of range or not finite, and paths that cannot work (bad sites.toml values:
+tests/crawler/test_sites.py)."""
 
 from __future__ import annotations
 
-import copy
-import math
 import subprocess
 
 import pytest
 from integration_helpers import massaudit
-from test_sites import VALID
 
 from massaudit.cli import main
-from massaudit.crawler.sites import SitesConfigError, load_sites, parse_sites
-from massaudit.pipeline.check.suppressions import CheckConfigError, load_check_config
 
 EXIT_USAGE = 2
-
-
-def site_with(**values) -> dict:
-    data = copy.deepcopy(VALID)
-    data["site"][0].update(values)
-    return data
-
-
-@pytest.mark.parametrize(
-    ("key", "value", "allowed"),
-    [
-        ("download_delay", math.inf, "at least 0 and at most 60"),
-        ("download_delay", 1e300, "at least 0 and at most 60"),
-        ("download_delay", math.nan, "at least 0 and at most 60"),
-        ("download_delay", -1.0, "at least 0 and at most 60"),
-        ("fetch_timeout", math.nan, "at least 1 and at most 300"),
-        ("fetch_timeout", 0.0, "at least 1 and at most 300"),
-        ("fetch_timeout", math.inf, "at least 1 and at most 300"),
-        ("concurrency_per_host", 10_000, "at least 1 and at most 64"),
-        ("max_pages", 2**62, "at most 1,000,000"),
-        ("max_depth", 10**9, "at most 1,000"),
-    ],
-)
-def test_site_numbers_must_be_finite_and_in_range(key, value, allowed):
-    with pytest.raises(SitesConfigError) as excinfo:
-        parse_sites(site_with(**{key: value}), "conf/sites.toml")
-    message = str(excinfo.value)
-    assert "\n" not in message
-    assert message.startswith(f"conf/sites.toml: site[0] (eotss-mass-gov).{key}: ")
-    assert allowed in message
-
-
-def test_check_options_must_be_finite():
-    data = site_with(checks={"lcp_ms": math.nan})
-    with pytest.raises(SitesConfigError, match=r"checks\.lcp_ms: must be at least 0"):
-        parse_sites(data, "sites.toml")
-
-
-def test_toml_inf_and_nan_are_refused_when_loading(tmp_path):
-    path = tmp_path / "sites.toml"
-    text = (
-        '[[agency]]\nid = "a"\nname = "A"\n\n[[site]]\nid = "s"\nagency = "a"\nname = "S"\n'
-        'start_urls = ["https://www.mass.gov/"]\nallowed_hosts = ["www.mass.gov"]\n'
-    )
-    path.write_text(text + "download_delay = inf\n")
-    with pytest.raises(SitesConfigError, match=r"download_delay: .*got inf"):
-        load_sites(path)
-    path.write_text(text + "fetch_timeout = nan\n")
-    with pytest.raises(SitesConfigError, match=r"fetch_timeout: .*got nan"):
-        load_sites(path)
-
-
-@pytest.mark.parametrize(
-    ("change", "key_path"),
-    [
-        (
-            lambda d: d["site"][0].update(start_urls=["https://user:secret@www.mass.gov/orgs/x"]),
-            "start_urls[0]",
-        ),
-        (
-            lambda d: d["site"][0].update(sitemaps=["https://user@www.mass.gov/sitemap.xml"]),
-            "sitemaps[0]",
-        ),
-        (
-            lambda d: d["site"][0].update(allowed_hosts=["user:secret@www.mass.gov"]),
-            "allowed_hosts[0]",
-        ),
-        (lambda d: d["agency"][0].update(url="https://a:b@www.mass.gov/"), "agency[0].url"),
-    ],
-)
-def test_credentials_in_urls_are_refused(change, key_path):
-    data = copy.deepcopy(VALID)
-    change(data)
-    with pytest.raises(SitesConfigError) as excinfo:
-        parse_sites(data, "sites.toml")
-    message = str(excinfo.value)
-    assert key_path in message and "password in a URL is not supported" in message
-    assert "secret" not in message and "\n" not in message
-
-
-def test_deeply_nested_sites_file_is_one_line(tmp_path):
-    path = tmp_path / "sites.toml"
-    path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
-    with pytest.raises(SitesConfigError) as excinfo:
-        load_sites(path)
-    assert str(excinfo.value) == (
-        f"{path}: nesting too deep (arrays or tables inside each other); flatten the file"
-    )
-
-
-def test_deeply_nested_check_config_is_one_line(tmp_path):
-    path = tmp_path / "check.toml"
-    path.write_text("suppress = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n")
-    with pytest.raises(CheckConfigError, match="nesting too deep"):
-        load_check_config(path, [])
 
 
 def run_main(capsys, *argv: str) -> tuple[int, str]:

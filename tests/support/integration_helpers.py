@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from repo_paths import REPO
+
+__all__ = ["REPO", "axe_violations", "massaudit", "stored_pages"]
 
 
 def massaudit(*args: str, env: dict[str, str] | None = None, timeout: float = 900):
