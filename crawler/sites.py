@@ -60,7 +60,7 @@ class Site:
     check_external_links: bool = False
     external_link_budget: int = 200
     fetch_timeout: float = 30.0
-    # Linked documents (PDF, Word) are downloaded up to this size and analysed (issue 7).
+    # Linked documents (PDF, Word) are downloaded up to this size and analysed.
     max_document_bytes: int = 25 * 1024 * 1024
     # A page larger than this (after decompression) is not audited: skipped `too_large`.
     max_page_bytes: int = 10 * 1024 * 1024
@@ -68,7 +68,7 @@ class Site:
     document_compliance_date: str = DEFAULT_COMPLIANCE_DATE
     demo: bool = False
     # Options of massaudit's own checks (CHECK_OPTIONS): the file's global [checks] table with
-    # this site's `checks` table over it. Empty means the defaults of DESIGN.md section 5.
+    # this site's `checks` table over it. Empty means the defaults the checks declare.
     checks: dict[str, Any] = field(default_factory=dict, hash=False)
 
 

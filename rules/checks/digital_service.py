@@ -1,4 +1,4 @@
-"""Digital-service basics from the Mass.gov website domain policy (DESIGN.md sections 4 and 5)."""
+"""Digital-service basics from the Mass.gov website domain policy (HTTPS, brand banner, footer links, feedback, search, real 404s, working links)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 MIB = 1024 * 1024
 
-# DESIGN.md section 5 defaults, overridable per site in sites.toml's `checks` table.
+# Defaults, overridable per site in sites.toml's `checks` table.
 OPTIONS = (
     Option("page_weight_good_mib", float, 2.6, "page weight at or below: pass", minimum=0),
     Option(

@@ -12,7 +12,7 @@ from massaudit.rules.model import PageArtifacts
 if TYPE_CHECKING:
     from massaudit.rules.checks.settings import CheckSettings
 
-# DESIGN.md section 5 defaults, overridable per site in sites.toml's `checks` table.
+# Defaults, overridable per site in sites.toml's `checks` table.
 OPTIONS = (
     Option("reading_grade_pass", float, 6.0, "Flesch–Kincaid grade at or below: pass", minimum=0),
     Option(

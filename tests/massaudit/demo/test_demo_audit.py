@@ -276,7 +276,7 @@ def _path_of(url: str) -> str:
 
 
 def test_every_planted_document_problem_found_and_clean_documents_clean(demo):
-    """Issue 7: each linked demo document has exactly its ground-truth failures and label."""
+    """Each linked demo document has exactly its ground-truth failures and label."""
     out, _ = demo
     rows = query(
         out / "massaudit.sqlite",
