@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 from playwright.async_api import Browser, Playwright
@@ -100,3 +101,50 @@ async def launch_chromium(playwright: Playwright, blocked_hosts: tuple[str, ...]
             f"install one (apt-get install chromium, or `playwright install chromium`) "
             f"or set {CHROMIUM_ENV} to its path"
         ) from exc
+
+
+def browser_processes(with_drivers: bool = False) -> set[int]:
+    """PIDs of the Chromium main processes this process's Playwright drivers started, and of the
+    drivers too if asked (Linux: read from /proc; empty elsewhere). Used to find the process of a
+    browser just launched, and what is left of a driver that would not stop."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return set()
+    parents: dict[int, int] = {}
+    commands: dict[int, bytes] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("PPid:"):
+                parents[int(entry.name)] = int(line.split()[1])
+                break
+    drivers = {
+        pid
+        for pid, parent in parents.items()
+        if parent == os.getpid() and b"playwright" in commands.get(pid, b"")
+    }
+    browsers = {
+        pid
+        for pid, parent in parents.items()
+        if parent in drivers
+        and b"--type=" not in commands.get(pid, b"")
+        and b"crashpad" not in commands.get(pid, b"")
+    }
+    return browsers if not with_drivers else browsers | drivers
+
+
+def kill_browser_process(pid: int | None) -> bool:
+    """SIGKILL a browser's main process (its helpers exit with it); False if it was gone."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True

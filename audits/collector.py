@@ -18,7 +18,12 @@ from typing import Any
 from playwright.async_api import BrowserContext, Playwright, async_playwright
 
 from massaudit.audits.axe import axe_source
-from massaudit.audits.browser import ANALYTICS_HOSTS, launch_chromium
+from massaudit.audits.browser import (
+    ANALYTICS_HOSTS,
+    browser_processes,
+    kill_browser_process,
+    launch_chromium,
+)
 from massaudit.audits.not_found_probe import PROBE_TIMEOUT_S, NotFoundProbes
 from massaudit.audits.page_facts import collect_facts
 from massaudit.audits.page_scripts import (
@@ -84,6 +89,7 @@ class Auditor:
         self._probes = NotFoundProbes()
         self._known_sizes: dict[str, int] = {}
         self._generation = 0  # which browser: contexts of an older one are gone with it
+        self._browser_pids: dict[int, int | None] = {}  # id(browser) -> its main process
         self.restarts = 0  # browsers replaced because one died or got stuck
         self.retried = 0  # pages audited again because the browser died under them
 
@@ -100,8 +106,7 @@ class Auditor:
         the end of a run."""
         browser, self._browser = self._browser, None
         if browser is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(browser.close(), self.settings.close_timeout_s)
+            await self._close_browser(browser)
         await self._stop_playwright()
 
     async def recycle(self) -> None:
@@ -114,9 +119,26 @@ class Auditor:
                 await self._replace_browser(planned=False)
 
     async def _launch(self) -> Any:
-        return await asyncio.wait_for(
+        before = browser_processes()
+        browser = await asyncio.wait_for(
             launch_chromium(self._playwright, self.settings.blocked_hosts), _LAUNCH_TIMEOUT_S
         )
+        started = browser_processes() - before
+        self._browser_pids[id(browser)] = started.pop() if len(started) == 1 else None
+        return browser
+
+    async def _close_browser(self, browser: Any) -> None:
+        """Close a browser, bounded; one that does not close in time, or whose process is still
+        there after closing, is killed: a browser left behind keeps its memory and open files
+        for the rest of the run."""
+        pid = self._browser_pids.pop(id(browser), None)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(browser.close(), self.settings.close_timeout_s)
+        for _ in range(20):
+            if pid is None or not _alive(pid):
+                return
+            await asyncio.sleep(0.1)
+        kill_browser_process(pid)
 
     async def _stop_playwright(self) -> None:
         playwright, self._playwright = self._playwright, None
@@ -187,12 +209,14 @@ class Auditor:
         # A 404 probe cut short by the old browser is asked again.
         self._probes.forget_unanswered()
         if old is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(old.close(), self.settings.close_timeout_s)
+            await self._close_browser(old)
         try:
             self._browser = await self._launch()
         except Exception:  # the driver died with it (or hangs): a new one
             await self._stop_playwright()
+            # A driver that did not stop keeps its browsers: nothing of the old one may stay.
+            for pid in browser_processes(with_drivers=True):
+                kill_browser_process(pid)
             self._playwright = await async_playwright().start()
             self._browser = await self._launch()
         self._generation += 1
@@ -405,3 +429,12 @@ class Auditor:
 def _one_line(exc: BaseException) -> str:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}"[:500]
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process is still running (a zombie waiting for its parent counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
