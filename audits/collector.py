@@ -90,6 +90,7 @@ class Auditor:
         self._known_sizes: dict[str, int] = {}
         self._generation = 0  # which browser: contexts of an older one are gone with it
         self._browser_pids: dict[int, int | None] = {}  # id(browser) -> its main process
+        self._started = False
         self.restarts = 0  # browsers replaced because one died or got stuck
         self.retried = 0  # pages audited again because the browser died under them
 
@@ -100,11 +101,13 @@ class Auditor:
         except BaseException:
             await self._stop_playwright()
             raise
+        self._started = True
 
     async def close(self) -> None:
         """Close the browser and the driver; each step bounded, so a stuck browser cannot hold
         the end of a run."""
         browser, self._browser = self._browser, None
+        self._started = False
         if browser is not None:
             await self._close_browser(browser)
         await self._stop_playwright()
@@ -278,9 +281,12 @@ class Auditor:
             if allowed_hosts is not None
             else BrowserScope.of_url(url)
         )
-        if self._browser is None:
-            async with self._start_lock:  # lazily: a run that reuses every page never starts one
-                if self._browser is None:
+        # Lazily: a run that reuses every page never starts one. Once started, a browser being
+        # replaced (None for a moment) is the replacement's business, not a reason to start a
+        # second driver and browser beside it.
+        if not self._started:
+            async with self._start_lock:
+                if not self._started:
                     await self.start()
         async with self._semaphore:
             artifacts, lost_in = await self._attempt(url, scope)
