@@ -94,4 +94,3 @@ def test_a_driver_replaced_after_a_failed_relaunch_leaves_nothing_behind():
     everything, browsers = asyncio.run(scenario())
     assert len(browsers) == 1, browsers
     assert len(everything - browsers) == 1, "one driver, the new one"
-
