@@ -15,11 +15,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from integration_helpers import massaudit
+from local_server import serve_handler
 
 from massaudit.audits.scope_guard import FETCH_PATTERNS, BrowserScope, address_class
 from massaudit.store.db import Store
@@ -66,16 +67,8 @@ def handler(respond) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def serve(respond) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(respond))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_handler(handler(respond)) as base:
+        yield base.removeprefix("http://")
 
 
 def internal_server(hits: Hits):

@@ -9,15 +9,15 @@ import gzip
 import io
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from crawl_site import sites_toml
 from integration_helpers import REPO
+from local_server import serve_handler
 
 from massaudit.store.db import Store
 
@@ -85,16 +85,8 @@ class BombSiteHandler(BaseHTTPRequestHandler):
 @contextmanager
 def serve_bomb_site() -> Iterator[str]:
     BombSiteHandler.gzip_bomb = _gzip_bomb()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BombSiteHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_handler(BombSiteHandler) as base:
+        yield base
 
 
 def peak_rss_mib(pid: int) -> int:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import gzip
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import serve_handler
 
 SLOW_SECONDS = 4
 
@@ -154,16 +155,8 @@ class CrawlSiteHandler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serve_crawl_site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CrawlSiteHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_handler(CrawlSiteHandler) as base:
+        yield base
 
 
 def sites_toml(base: str, **overrides: object) -> str:

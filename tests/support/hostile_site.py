@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import serve_handler
 
 # Seconds the server holds a script a page needs before its load event can fire.
 HANG_SECONDS = 40
@@ -105,17 +107,11 @@ def _handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def serve_hostile_site(normal_pages: int = 10, hostile: bool = True) -> Iterator[str]:
     site = HostileSite(normal_pages, hostile)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        with serve_handler(_handler(site)) as base:
+            yield base
     finally:
         site.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def sites_toml(base: str) -> str:

@@ -3,11 +3,12 @@ overlapping-scope tests. Written for these tests."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import serve_handler
 
 from massaudit.demo.sample_documents import make_pdf
 
@@ -55,16 +56,8 @@ def serve_tree(pages: dict[str, tuple[str, ...]], slow_pdf: str | None = None) -
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_handler(Handler) as base:
+        yield base
 
 
 def site_entry(site_id: str, base: str, start: str, include: tuple[str, ...] = ()) -> str:
