@@ -8,19 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 
+from crawl_site import page
 from local_server import serve_handler
 
 from massaudit.demo.sample_documents import make_pdf
 
 PDF_DELAY_S = 8.0
-
-
-def page(title: str, *links: str) -> bytes:
-    items = "".join(f'<li><a href="{href}">{href}</a></li>' for href in links)
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f"</head><body><main><h1>{title}</h1><ul>{items}</ul></main></body></html>"
-    ).encode()
 
 
 @contextmanager
