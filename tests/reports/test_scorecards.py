@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 import scorecard_runs
@@ -192,3 +193,19 @@ def test_report_command_takes_traffic_and_threshold(two_runs, tmp_path):
     assert result.returncode == 2 and "line 2" in result.stderr
     result = massaudit("report", "--db", db, "--out", str(out), "--regression-threshold", "-1")
     assert result.returncode == 2
+
+
+def test_issue_pages_count_pages_in_words(two_runs, catalogue, tmp_path):
+    store, run1, _ = two_runs
+    card = build_scorecard(store, store.get_run(run1), catalogue)
+    render_scorecard(card, catalogue, tmp_path / "site")
+    by_rule = {i.rule_id: i for i in card.issues}
+
+    def text(rule_id: str) -> str:
+        html = (tmp_path / "site" / "issue" / f"{by_rule[rule_id].fingerprint}.html").read_text()
+        return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+    assert "5 occurrences on 5 pages." in text("button-name")
+    assert "Where it occurs (5 pages)" in text("button-name")
+    assert "1 occurrence on 1 page." in text("image-alt")
+    assert "Where it occurs (1 page)" in text("image-alt")
