@@ -23,6 +23,7 @@ from massaudit.audits.collector import AuditSettings
 from massaudit.check_command import add_check_parser, cmd_check
 from massaudit.crawler.scope import ScopeOwners
 from massaudit.crawler.sites import SitesConfig, SitesConfigError, load_sites
+from massaudit.db_command import cmd_db, open_store
 from massaudit.parser import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from massaudit.parser import build_parser as _build_parser
 from massaudit.pipeline.nightly import RunError, run_audit
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "validate": cmd_validate,
         "check": cmd_check,
+        "db": cmd_db,
     }
     try:
         check_paths(args)
@@ -113,8 +115,8 @@ def check_paths(args: argparse.Namespace) -> None:
     """Every path argument of the command, checked before any work starts (PathProblem)."""
     command = args.command
     if command == "run":
-        arguments.database("--db", args.db)
-    elif command in ("rejudge", "report", "export"):
+        arguments.database("--db", args.db, must_exist=args.resume is not None)
+    elif command in ("rejudge", "report", "export", "db"):
         arguments.database("--db", args.db, must_exist=True)
     if getattr(args, "out", None) and command != "serve-demo":
         arguments.output_dir("--out", args.out)
@@ -144,8 +146,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         sites = load_sites(args.sites).select(args.site_ids)
         check_disabled_rules(sites, load_catalogue())
         check_chromium()
-        return _audit_and_report(sites, Store(args.db), out, args)
-    store = Store(args.db)
+        return _audit_and_report(sites, open_store(args.db, create=True), out, args)
+    store = open_store(args.db)
     try:
         run = run_to_resume(store, args.resume, args.db, out)
     except RunError as exc:
@@ -172,7 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with serve_directory(Path(tmp), port=args.port) as base_url:
             print(f"Demo site served at {base_url}/", file=sys.stderr)
             sites = config.demo_only(urlsplit(base_url).netloc)
-            code = _audit_and_report(sites, Store(str(db_path)), out, args)
+            code = _audit_and_report(sites, open_store(str(db_path), create=True), out, args)
     print(f"Database:  {db_path}")
     return code
 
@@ -264,11 +266,11 @@ def _write_scorecard(store: Store, run: Any, catalogue: Any, out: Path, args: An
 
 
 def _open_run(args: argparse.Namespace) -> tuple[Store, Any]:
-    store = Store(args.db)
+    store = open_store(args.db)
     store.mark_abandoned_runs()
     run = store.get_run(args.run_id) if args.run_id else store.latest_run()
     if run is None:
-        which = f"run {args.run_id}" if args.run_id else "any run"
+        which = f"run {args.run_id}" if args.run_id else "run"
         raise UsageError(f"--db {args.db}: no {which} in this database; run `massaudit run` first")
     return store, run
 

@@ -95,6 +95,12 @@ def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentPa
 
     add_check_parser(commands)
 
+    db = commands.add_parser("db", help="look after a store: `massaudit db upgrade --db URL`")
+    db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    upgrade = db_commands.add_parser("upgrade", help="upgrade a store to this massaudit's schema")
+    upgrade.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite path")
+    upgrade.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+
     validate = commands.add_parser("validate", help="check a sites file and exit")
     validate.add_argument("--sites", default="sites.toml")
     for command in commands.choices.values():

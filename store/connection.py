@@ -1,5 +1,5 @@
-"""Opening a store: the engine, the schema (created, checked or upgraded), retries with back-off
-for failures that may pass, one-line StoreError messages and fault injection for tests."""
+"""Opening a store: the engine, the schema (created or migrated by store.migrate), retries with
+back-off for failures that may pass, one-line StoreError messages and fault injection for tests."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import create_engine, event, insert, select, text, update
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
@@ -23,7 +23,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from massaudit.store.schema import SCHEMA_VERSION, Base, MetaRow
+from massaudit.store.migrate import SchemaChange, SchemaProblem, prepare
 
 # Waits between the five tries of a store operation that failed for a reason that may pass (a
 # database restarting, a dropped connection, an SQLite lock held past the busy timeout).
@@ -35,13 +35,6 @@ FAULT_ENV = "MASSAUDIT_FAULT"
 SCHEMA_LOCK_KEY = 0x6D617373  # "mass"
 # PostgreSQL error classes that no retry mends: authentication, unknown database.
 _PERMANENT_SQLSTATES = ("28", "3D")
-# ALTERs from store schema 3 to 4 (PostgreSQL only: SQLite does not enforce lengths or sizes).
-_UPGRADE_3_TO_4 = (
-    "ALTER TABLE url_states ALTER COLUMN size TYPE BIGINT",
-    "ALTER TABLE documents ALTER COLUMN size TYPE BIGINT",
-    "ALTER TABLE pages ALTER COLUMN last_modified TYPE TEXT",
-    "ALTER TABLE documents ALTER COLUMN last_modified TYPE TEXT",
-)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -84,7 +77,11 @@ def retried(method: Callable[P, T]) -> Callable[P, T]:
 class StoreConnection:
     """The database behind a store; the tables' readers and writers build on it."""
 
-    def __init__(self, url: str, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+    def __init__(
+        self, url: str, retry_delays: tuple[float, ...] = RETRY_DELAYS, create: bool = True
+    ) -> None:
+        """Open the store at `url`, upgrading its schema if it is older (`schema_change` says
+        from which); without `create`, a database that is not yet a store is refused."""
         self.url = database_url(url)
         self.retry_delays = retry_delays
         try:
@@ -96,20 +93,7 @@ class StoreConnection:
             ) from None
         self.backend = parsed.get_backend_name()
         if self.backend == "sqlite":
-            if parsed.database in (None, "", ":memory:") or "mode=memory" in self.url:
-                raise StoreError(
-                    f"--db {url!r} is an in-memory database: nothing would be kept once "
-                    "massaudit exits; use a file, e.g. --db out/massaudit.sqlite"
-                )
-            database = Path(parsed.database)
-            if database.is_dir():
-                raise StoreError(f"--db {url!r} is a folder; name a database file inside it")
-            try:
-                database.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(
-                    f"--db {url!r}: cannot create its folder ({exc.strerror})"
-                ) from None
+            _check_sqlite_file(url, parsed.database, create)
         try:
             self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
         except Exception as exc:  # a missing driver or a malformed URL
@@ -119,41 +103,26 @@ class StoreConnection:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._kill_after_page_commits = _fault_count("kill-after-page-commit")
         self._page_commits = 0
-        self._attempt(lambda: self._prepare_schema(url), "open")
+        self.schema_change: SchemaChange | None = self._attempt(
+            lambda: self._prepare_schema(create), "open"
+        )
 
-    def _prepare_schema(self, url: str) -> None:
+    def _prepare_schema(self, create: bool) -> SchemaChange | None:
         try:
-            self._create_schema(url)
+            return self._migrate(create)
         except IntegrityError:  # another SQLite process wrote the version row first: read it
-            self._create_schema(url)
+            return self._migrate(create)
 
-    def _create_schema(self, url: str) -> None:
-        """Create the tables and check (or upgrade) the schema version, in one transaction that
-        holds an advisory lock on PostgreSQL: two first runs at once cannot both create them."""
+    def _migrate(self, create: bool) -> SchemaChange | None:
+        """Create, adopt or upgrade the schema in one transaction that holds an advisory lock on
+        PostgreSQL: two processes opening the same database cannot both change it."""
         with self.engine.begin() as conn:
             if self.backend == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-            Base.metadata.create_all(conn)
-            self._check_schema_version(conn, url)
-
-    def _check_schema_version(self, conn: Connection, url: str) -> None:
-        version = conn.scalar(select(MetaRow.value).where(MetaRow.key == "schema_version"))
-        if version is None:
-            conn.execute(insert(MetaRow).values(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif version == "3":
-            if self.backend == "postgresql":
-                for statement in _UPGRADE_3_TO_4:
-                    conn.execute(text(statement))
-            conn.execute(
-                update(MetaRow)
-                .where(MetaRow.key == "schema_version")
-                .values(value=str(SCHEMA_VERSION))
-            )
-        elif version != str(SCHEMA_VERSION):
-            raise StoreError(
-                f"--db {url}: the database has store schema {version}, this massaudit "
-                f"needs {SCHEMA_VERSION}; use a new database file or URL"
-            )
+            try:
+                return prepare(conn, create)
+            except SchemaProblem as exc:
+                raise StoreError(f"--db {redact(self.engine)}: {exc}") from None
 
     def _attempt(self, operation: Callable[[], T], what: str) -> T:
         """`operation`, tried again after each of `retry_delays` while its failure may pass;
@@ -207,6 +176,27 @@ def reason(exc: SQLAlchemyError) -> str:
 
 def redact(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
+
+
+def _check_sqlite_file(url: str, database: str | None, create: bool) -> None:
+    """An SQLite store's file: a file (not memory, not a folder) that exists unless `create`,
+    in a folder that is made when `create`."""
+    if database in (None, "", ":memory:") or "mode=memory" in url:
+        raise StoreError(
+            f"--db {url!r} is an in-memory database: nothing would be kept once "
+            "massaudit exits; use a file, e.g. --db out/massaudit.sqlite"
+        )
+    path = Path(database)
+    if path.is_dir():
+        raise StoreError(f"--db {url!r} is a folder; name a database file inside it")
+    if not create:
+        if not path.is_file():
+            raise StoreError(f"no database at {database} (check --db; `massaudit run` creates one)")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"--db {url!r}: cannot create its folder ({exc.strerror})") from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-# 4: sizes are BigInteger and Last-Modified is Text (store.connection upgrades a version 3 database).
+# A change of the tables is a new migration with this number (docs/store.md).
 SCHEMA_VERSION = 4
 TRUNCATED = "…[truncated]"
 

@@ -133,23 +133,6 @@ def test_values_from_the_web_are_stored_cleaned(db_url):
 
 
 @pytest.mark.postgres
-def test_schema_3_database_is_upgraded_in_place(postgres_url):
-    Store(postgres_url).close()
-    engine = create_engine(postgres_url)
-    with engine.begin() as conn:  # what a database made by the previous massaudit looks like
-        conn.execute(text("ALTER TABLE url_states ALTER COLUMN size TYPE INTEGER"))
-        conn.execute(text("ALTER TABLE documents ALTER COLUMN size TYPE INTEGER"))
-        conn.execute(text("ALTER TABLE pages ALTER COLUMN last_modified TYPE VARCHAR(64)"))
-        conn.execute(text("UPDATE massaudit_meta SET value = '3' WHERE key = 'schema_version'"))
-    engine.dispose()
-    store = Store(postgres_url)
-    run_id = store.begin_run({}, {}, VERSIONS)
-    hostile_page(store, run_id, "http://x/")
-    assert store.pages(run_id)[0].last_modified == LONG_LAST_MODIFIED
-    store.close()
-
-
-@pytest.mark.postgres
 def test_postgres_connections_killed_mid_run_are_survived(postgres_url):
     store = Store(postgres_url, retry_delays=FAST)
     run_id = store.begin_run({}, {}, VERSIONS)

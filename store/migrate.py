@@ -1,0 +1,101 @@
+"""The store's schema over time: Alembic migrations shipped in store/migrations/, run on the
+connection that opens a store, inside its transaction (no alembic.ini; docs/store.md tells how to
+add one). A revision's id is the store schema number it makes ("0004" is schema 4), which
+massaudit_meta also records for massaudit releases that predate migrations."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import insert, inspect, select, update
+from sqlalchemy.engine import Connection
+
+from massaudit.store.schema import SCHEMA_VERSION, Base, MetaRow
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class SchemaProblem(Exception):
+    """A database this massaudit cannot use as a store; the message is one line."""
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    before: int
+    after: int
+
+    def __str__(self) -> str:
+        return f"upgraded the store from schema {self.before} to {self.after}"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def revision_id(schema: int) -> str:
+    return f"{schema:04d}"
+
+
+def prepare(conn: Connection, create: bool) -> SchemaChange | None:
+    """Create a new store's tables (when `create`), or bring an existing store to the head
+    revision. A store made before migrations (massaudit_meta, no alembic_version table) is
+    stamped at its schema's revision first. Returns the schema change, if any, to report."""
+    stored = _stored_schema(conn)
+    if stored is None:
+        if not create:
+            raise SchemaProblem("no massaudit store here (check --db; `massaudit run` creates one)")
+        Base.metadata.create_all(conn)
+        conn.execute(insert(MetaRow).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        _context(conn).stamp(scripts(), "head")
+        return None
+    context = _context(conn)
+    current = context.get_current_revision()
+    known = {script.revision for script in scripts().walk_revisions()}
+    if current is None and stored.isdigit() and revision_id(int(stored)) in known:
+        current = revision_id(int(stored))
+        context.stamp(scripts(), current)
+    if current not in known:
+        raise SchemaProblem(_unknown_schema(stored))
+    if current == scripts().get_current_head():
+        return None
+    command.upgrade(alembic_config(conn), "head")
+    conn.execute(
+        update(MetaRow).where(MetaRow.key == "schema_version").values(value=str(SCHEMA_VERSION))
+    )
+    return SchemaChange(int(current), SCHEMA_VERSION)
+
+
+def _stored_schema(conn: Connection) -> str | None:
+    if not inspect(conn).has_table(MetaRow.__tablename__):
+        return None
+    return conn.scalar(select(MetaRow.value).where(MetaRow.key == "schema_version"))
+
+
+def _context(conn: Connection) -> MigrationContext:
+    return MigrationContext.configure(conn)
+
+
+def _unknown_schema(stored: str) -> str:
+    if stored.isdigit() and int(stored) > SCHEMA_VERSION:
+        return (
+            f"the database has store schema {stored}, newer than this massaudit's "
+            f"{SCHEMA_VERSION}; use the massaudit that wrote it, or a newer one"
+        )
+    return (
+        f"the database has store schema {stored}, which this massaudit cannot upgrade (it "
+        f"upgrades schema {int(scripts().get_base())} and later); use a new database file or URL"
+    )

@@ -1,0 +1,240 @@
+"""Store migrations: a store written before migrations keeps every row when it is adopted or
+upgraded, on SQLite and PostgreSQL, and the migrated tables are exactly store/schema.py's (the
+guard that fails when the tables change without a migration)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from integration_helpers import massaudit
+from sqlalchemy import Engine, create_engine, func, select, text
+from store_fixture import dump_path, load_dump
+
+from massaudit.store.db import Store, StoreError
+from massaudit.store.migrate import MIGRATIONS, SchemaChange, revision_id, scripts
+from massaudit.store.schema import SCHEMA_VERSION, Base, PageRow
+
+# What a PostgreSQL store of schema 3 had where schema 4 has BIGINT and TEXT (and sizes that
+# INTEGER holds).
+SCHEMA_3_COLUMNS = (
+    "UPDATE url_states SET size = 1000 WHERE size IS NOT NULL",
+    "UPDATE documents SET size = 1000",
+    "ALTER TABLE url_states ALTER COLUMN size TYPE INTEGER",
+    "ALTER TABLE documents ALTER COLUMN size TYPE INTEGER",
+    "ALTER TABLE pages ALTER COLUMN last_modified TYPE VARCHAR(64)",
+    "ALTER TABLE documents ALTER COLUMN last_modified TYPE VARCHAR(64)",
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def schema_4_store(request, tmp_path) -> str:
+    """The URL of a store written by massaudit at schema 4, before migrations existed."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    load_dump(dump_path(4, request.param).read_text(encoding="utf-8"), url)
+    return url
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table.name: conn.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def schema_differences(engine: Engine) -> list:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def test_the_migrations_have_one_head_and_it_is_the_schema_version():
+    assert scripts().get_heads() == [revision_id(SCHEMA_VERSION)]
+    ids = [script.revision for script in scripts().walk_revisions()]
+    assert all(len(rev) == 4 and rev.isdigit() for rev in ids), ids
+
+
+def test_a_store_made_before_migrations_is_adopted_with_every_row(schema_4_store, tmp_path):
+    engine = create_engine(schema_4_store)
+    before = row_counts(engine)
+    assert before["runs"] == 2 and all(before.values()), before
+    assert revision(engine) is None
+
+    store = Store(schema_4_store, create=False)
+    store.close()
+    assert store.schema_change is None  # schema 4 already: only stamped
+    assert revision(engine) == revision_id(SCHEMA_VERSION)
+    assert row_counts(engine) == before
+    assert schema_differences(engine) == []
+    engine.dispose()
+
+    result = massaudit("report", "--db", schema_4_store, "--out", str(tmp_path / "report"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert (tmp_path / "report" / "index.html").is_file()
+
+
+def test_a_store_of_schema_3_is_upgraded_when_a_command_opens_it(schema_4_store, tmp_path):
+    engine = create_engine(schema_4_store)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            for statement in SCHEMA_3_COLUMNS:
+                conn.execute(text(statement))
+        conn.execute(text("UPDATE massaudit_meta SET value = '3' WHERE key = 'schema_version'"))
+    before = row_counts(engine)
+
+    result = massaudit("report", "--db", schema_4_store, "--out", str(tmp_path / "report"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "massaudit: upgraded the store from schema 3 to 4\n"
+    assert row_counts(engine) == before
+    assert schema_differences(engine) == []
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT value FROM massaudit_meta")) == str(SCHEMA_VERSION)
+    engine.dispose()
+
+    store = Store(schema_4_store, create=False)
+    assert store.schema_change is None
+    store.save_page(
+        1,
+        site_id="parks-site",
+        agency_id="parks",
+        depth=0,
+        artifacts=store.artifacts_of(1),
+        judgement=_no_findings(),
+        last_modified="x" * 100,  # VARCHAR(64) in schema 3
+    )
+    assert max(len(p.last_modified or "") for p in store.pages(1)) == 100
+    store.close()
+
+
+def _no_findings():
+    from massaudit.rules.judge import PageJudgement
+
+    return PageJudgement([], {}, {})
+
+
+def test_a_new_store_is_created_at_the_head(tmp_path):
+    store = Store(str(tmp_path / "new.sqlite"))
+    assert store.schema_change is None
+    assert revision(store.engine) == revision_id(SCHEMA_VERSION)
+    assert schema_differences(store.engine) == []
+    store.close()
+
+
+@pytest.mark.postgres
+def test_a_new_postgres_store_is_created_at_the_head(postgres_url):
+    store = Store(postgres_url)
+    assert revision(store.engine) == revision_id(SCHEMA_VERSION)
+    assert schema_differences(store.engine) == []
+    store.close()
+
+
+def test_the_guard_sees_a_column_that_has_no_migration(tmp_path):
+    store = Store(str(tmp_path / "new.sqlite"))
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE pages DROP COLUMN content_hash"))
+    differences = schema_differences(store.engine)
+    store.close()
+    assert [d[0] for d in differences] == ["add_column"]
+    assert differences[0][3] is PageRow.__table__.c.content_hash
+
+
+def test_a_newer_store_is_refused_in_one_line(tmp_path):
+    url = str(tmp_path / "audit.sqlite")
+    Store(url).close()
+    engine = create_engine(f"sqlite:///{url}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+        conn.execute(text("UPDATE massaudit_meta SET value = '99'"))
+    engine.dispose()
+    with pytest.raises(StoreError) as excinfo:
+        Store(url)
+    assert "schema 99, newer than this massaudit's 4" in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)
+
+
+def test_a_store_older_than_the_first_migration_is_refused(tmp_path):
+    url = str(tmp_path / "audit.sqlite")
+    Store(url).close()
+    engine = create_engine(f"sqlite:///{url}")
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+        conn.execute(text("UPDATE massaudit_meta SET value = '2'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="schema 2, which this massaudit cannot upgrade"):
+        Store(url)
+
+
+@pytest.mark.postgres
+def test_concurrent_openers_upgrade_a_postgres_store_once(postgres_url):
+    load_dump(dump_path(4, "postgresql").read_text(encoding="utf-8"), postgres_url)
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        for statement in SCHEMA_3_COLUMNS:
+            conn.execute(text(statement))
+        conn.execute(text("UPDATE massaudit_meta SET value = '3'"))
+    engine.dispose()
+    openers = 4
+    barrier = threading.Barrier(openers)
+    changes: list[SchemaChange | None] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            store = Store(postgres_url, create=False)
+            changes.append(store.schema_change)
+            store.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(openers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(changes, key=str) == [None] * (openers - 1) + [SchemaChange(3, 4)]
+
+
+def test_a_revision_made_as_docs_store_md_says_upgrades_a_store(tmp_path):
+    """The steps of docs/store.md, on a copy of the migrations: a new revision from the
+    template, after the head, is the one head and upgrades a store of today's schema."""
+    migrations = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    next_id = revision_id(SCHEMA_VERSION + 1)
+    command.revision(config, "pages keep a language", rev_id=next_id)
+    (written,) = (migrations / "versions").glob(f"{next_id}_*.py")
+    written.write_text(
+        written.read_text(encoding="utf-8").replace(
+            "    pass",
+            '    op.add_column("pages", sa.Column("lang", sa.String(20), nullable=True))',
+        ),
+        encoding="utf-8",
+    )
+    url = tmp_path / "audit.sqlite"
+    Store(str(url)).close()
+    engine = create_engine(f"sqlite:///{url}")
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    with engine.connect() as conn:
+        columns = [row[1] for row in conn.execute(text("PRAGMA table_info(pages)"))]
+    assert revision(engine) == next_id and "lang" in columns
+    engine.dispose()
