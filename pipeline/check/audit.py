@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from massaudit.pipeline.check.fragment import fragment_findings
 from massaudit.pipeline.check.inputs import Target
-from massaudit.pipeline.check.source_line import find_line
+from massaudit.pipeline.check.source_line import source_lines
 from massaudit.reports.ci import CheckedFinding, CheckedPage
 from massaudit.rules.catalogue import Catalogue
 from massaudit.rules.fingerprint import fingerprint
@@ -113,16 +113,22 @@ def judge_targets(
             findings = fragment_findings(findings, target.html, catalogue)
         source_text = _read_text(target.path) if target.path else None
         findings.sort(key=lambda f: (f.rule_id, f.selector, f.outcome, f.html, f.message))
+        lines = source_lines(source_text, findings)
         page.rule_outcomes = dict(sorted(outcomes.items()))
-        page.findings = [
-            CheckedFinding(
-                finding=f,
-                fingerprint=fingerprint(f.rule_id, f.selector, f.html),
-                status="review" if f.outcome == "needs-review" else "new",
-                line=find_line(source_text, f.html) if source_text else None,
-            )
-            for f in findings
-        ]
+        page.findings = sorted(
+            (
+                CheckedFinding(
+                    finding=f,
+                    fingerprint=fingerprint(f.rule_id, f.selector, f.html),
+                    status="review" if f.outcome == "needs-review" else "new",
+                    line=line,
+                )
+                for f, line in zip(findings, lines, strict=True)
+            ),
+            # In source order within a rule: of copies of one element, the baseline (counts per
+            # fingerprint) covers the first ones and a copy added below them is the new one.
+            key=lambda item: (item.finding.rule_id, item.line is None, item.line or 0),
+        )
     return pages
 
 

@@ -1,7 +1,9 @@
 """The baseline file of `massaudit check`: failures already known, which do not fail the gate.
 
 A finding is identified by (page key, rule id, fingerprint); the baseline counts them, so the
-same finding twice on a page is one in the baseline and one new."""
+same finding twice on a page is one in the baseline and one new. The file names the version of
+its fingerprints (rules/fingerprint.py): fingerprints of another version never match, so such a
+baseline is refused with a message instead of calling every known finding new."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 from massaudit.pipeline.check.exit_codes import CheckUsageError
 from massaudit.reports.ci import CheckedPage
 from massaudit.reports.safe_output import dumps_json
+from massaudit.rules.fingerprint import FINGERPRINT_VERSION
 
 BASELINE_FORMAT = 1
 
@@ -32,6 +35,12 @@ def load_baseline(path: str) -> Counter[tuple[str, str, str]]:
         raise CheckUsageError(
             f"--baseline {path}: not a massaudit baseline (format {BASELINE_FORMAT}); "
             f"write one with --write-baseline"
+        )
+    version = data.get("fingerprint_version", 1)  # files without it were written by version 1
+    if version != FINGERPRINT_VERSION:
+        raise CheckUsageError(
+            f"--baseline {path}: its fingerprints are version {version!r}, this massaudit's are "
+            f"version {FINGERPRINT_VERSION}; write it again with --write-baseline"
         )
     findings = data.get("findings")
     if not isinstance(findings, list):
@@ -65,6 +74,7 @@ def baseline_data(
     ]
     return {
         "format": BASELINE_FORMAT,
+        "fingerprint_version": FINGERPRINT_VERSION,
         "tool": f"massaudit {tool_version}".rstrip(),
         "catalogue": catalogue_version,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from html.parser import HTMLParser
+
+from massaudit.rules.model import Finding
+
+_NUMBERS = re.compile(r"(\d+)")
 
 
 class _Attrs(HTMLParser):
@@ -30,32 +36,62 @@ def _start_tag(html: str) -> tuple[str | None, list[tuple[str, str]]]:
     return parser.tag, parser.attrs
 
 
-def find_line(source: str, html: str) -> int | None:
-    """1-based line of the element's opening tag in `source`, best effort; None if unsure.
+def find_line(source: str, html: str, occurrence: int = 0) -> int | None:
+    """1-based line of the opening tag of the `occurrence`-th (from 0) copy of the element in
+    `source`, best effort; None if unsure.
 
-    The opening tag of the snippet is looked for as written first; then every `<tag ...>` of
-    the same name is compared by attributes and the best match (all of the snippet's
-    attributes, or the only one with the most) wins.
+    The opening tag of the snippet is looked for as written first; when it is not written so,
+    every `<tag ...>` of the same name is compared by attributes: the tags with all of the
+    snippet's attributes (or the only one with the most) are its copies, in source order.
     """
     match = re.match(r"\s*(<[a-zA-Z][^>]*>)", html or "")
     if not match:
         return None
-    opening = match.group(1)
-    position = source.find(opening)
-    if position >= 0 and source.find(opening, position + 1) < 0:
-        return source.count("\n", 0, position) + 1
+    copies = _copies(source, match.group(1))
+    if occurrence >= len(copies):
+        return None
+    return source.count("\n", 0, copies[occurrence]) + 1
+
+
+def _copies(source: str, opening: str) -> list[int]:
+    """Offsets in `source` of the tags that are copies of `opening`."""
+    exact = [m.start() for m in re.finditer(re.escape(opening), source)]
+    if exact:
+        return exact
     tag, attrs = _start_tag(opening)
     if tag is None:
-        return None
+        return []
     wanted = set(attrs)
     scored = []
     for candidate in re.finditer(rf"<{re.escape(tag)}(?=[\s/>])[^>]*>", source, re.IGNORECASE):
         _tag, found = _start_tag(candidate.group(0))
         scored.append((len(wanted & set(found)), candidate.start()))
     if not scored:
-        return None
+        return []
     best = max(score for score, _ in scored)
     at_best = [start for score, start in scored if score == best]
-    if (wanted and best == len(wanted)) or len(at_best) == 1:
-        return source.count("\n", 0, at_best[0]) + 1
-    return None
+    return at_best if (wanted and best == len(wanted)) or len(at_best) == 1 else []
+
+
+def source_lines(source: str | None, findings: Sequence[Finding]) -> list[int | None]:
+    """The line of each finding's element in `source` (None without a source or when unsure).
+
+    Findings of one rule on copies of the same snippet are that snippet's copies in document
+    order, so the nth gets the nth copy's line. Judging sorts findings by their selector's text
+    ("p:nth-child(10)" before "p:nth-child(8)"): document order is taken from the selectors with
+    their positions compared as numbers.
+    """
+    if source is None:
+        return [None] * len(findings)
+    order = sorted(range(len(findings)), key=lambda i: _document_order(findings[i].selector))
+    seen: Counter[tuple[str, str]] = Counter()
+    lines: list[int | None] = [None] * len(findings)
+    for index in order:
+        f = findings[index]
+        lines[index] = find_line(source, f.html, seen[(f.rule_id, f.html)])
+        seen[(f.rule_id, f.html)] += 1
+    return lines
+
+
+def _document_order(selector: str) -> list[tuple[int, str]]:
+    return [(int(p), "") if p.isdigit() else (-1, p) for p in _NUMBERS.split(selector) if p]

@@ -1,18 +1,24 @@
 """The SARIF 2.1.0 report (GitHub code scanning and other SARIF viewers): one result per
-finding, with its fingerprint, baseline state and suppression."""
+finding, with its fingerprint, baseline state and suppression.
+
+A viewer takes results with equal `partialFingerprints` for one result, so copies of one element
+on a page (which share the fingerprint: rules/fingerprint.py) are told apart by their
+occurrence on the page: `<fingerprint>:<n>`, n from 0 in the report's order."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
 from massaudit.reports.ci.model import CheckedFinding, CheckedPage, CheckReport
 from massaudit.reports.ci.wording import first_line, rule_title
 from massaudit.reports.safe_output import dumps_json
+from massaudit.rules.fingerprint import FINGERPRINT_VERSION
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-FINGERPRINT_KEY = "massaudit/v1"
+FINGERPRINT_KEY = f"massaudit/v{FINGERPRINT_VERSION}"
 INFORMATION_URI = "https://www.mass.gov/"
 _SARIF_LEVELS = {"critical": "error", "serious": "error", "moderate": "warning", "minor": "note"}
 
@@ -22,8 +28,11 @@ def render(report: CheckReport) -> str:
     index = {rule_id: n for n, rule_id in enumerate(rule_ids)}
     results = []
     for page in report.pages:
+        copies: Counter[str] = Counter()
         for item in page.findings:
-            results.append(_result(report, page, item, index))
+            occurrence = f"{item.fingerprint}:{copies[item.fingerprint]}"
+            copies[item.fingerprint] += 1
+            results.append(_result(report, page, item, index, occurrence))
     notifications = [
         {
             "level": "error",
@@ -89,7 +98,11 @@ def _rule(report: CheckReport, rule_id: str) -> dict[str, Any]:
 
 
 def _result(
-    report: CheckReport, page: CheckedPage, item: CheckedFinding, index: dict[str, int]
+    report: CheckReport,
+    page: CheckedPage,
+    item: CheckedFinding,
+    index: dict[str, int],
+    occurrence: str,
 ) -> dict[str, Any]:
     f = item.finding
     title = rule_title(report, f.rule_id)
@@ -99,8 +112,9 @@ def _result(
         "ruleIndex": index[f.rule_id],
         "message": {"text": f"{title}: {detail}" if detail else title},
         "locations": [_location(page, item)],
-        "partialFingerprints": {FINGERPRINT_KEY: item.fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: occurrence},
         "properties": {
+            "fingerprint": item.fingerprint,
             "impact": f.impact,
             "status": item.status,
             "blocking": item.blocking,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import replace
 from importlib.resources import files
 
 import jsonschema
@@ -13,9 +14,7 @@ import pytest
 from checked_pages import CRITICAL, MINOR, REVIEW, SERIOUS, checked_page
 
 from massaudit.pipeline.check.gate import apply_gate
-from massaudit.pipeline.check.suppressions import (
-    parse_check_config,
-)
+from massaudit.pipeline.check.suppressions import CheckConfig, parse_check_config
 from massaudit.reports.ci import CheckedFinding, CheckedPage, CheckReport, render
 from massaudit.rules.catalogue import load_catalogue
 
@@ -78,7 +77,9 @@ def test_sarif_validates_and_points_at_the_file(report):
         "region": {"startLine": 12},
     }
     assert alt["locations"][0]["logicalLocations"][0]["name"] == "img"
-    assert alt["partialFingerprints"]["massaudit/v1"] == report.pages[0].findings[1].fingerprint
+    fingerprint = report.pages[0].findings[1].fingerprint
+    assert alt["partialFingerprints"] == {"massaudit/v2": f"{fingerprint}:0"}
+    assert alt["properties"]["fingerprint"] == fingerprint
     assert by_rule["color-contrast"]["suppressions"][0]["justification"].endswith("owned by design")
     assert by_rule["sentence-length"]["level"] == "note"
     assert run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"].endswith(
@@ -117,3 +118,19 @@ def test_text_json_markdown(report):
     assert markdown.startswith("## ⚠️ massaudit check: could not check")
     assert "| docs/a.html | 1 | 2 | 0 | 2 | 0 |" in markdown
     assert "[image-alt](https://" in markdown
+
+
+def test_sarif_tells_copies_of_one_element_apart(catalogue):
+    page = checked_page("a.html", CRITICAL, CRITICAL)
+    page.findings = [
+        replace(item, line=line) for item, line in zip(page.findings, (8, 10), strict=True)
+    ]
+    apply_gate([page], catalogue, CheckConfig(), Counter(), "serious", {})
+    report = CheckReport(pages=[page], rules={}, exit_code=1)
+    results = json.loads(render(report, "sarif"))["runs"][0]["results"]
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results] == [
+        8,
+        10,
+    ]
+    prints = [r["partialFingerprints"]["massaudit/v2"] for r in results]
+    assert prints == [f"{page.findings[0].fingerprint}:0", f"{page.findings[0].fingerprint}:1"]
