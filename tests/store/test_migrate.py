@@ -5,13 +5,13 @@ guard that fails when the tables change without a migration)."""
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from at_once import at_once
 from integration_helpers import massaudit
 from sqlalchemy import Engine, create_engine, func, select, text
 from store_fixture import dump_path, load_dump
@@ -41,6 +41,20 @@ def schema_4_store(request, tmp_path) -> str:
         url = request.getfixturevalue("postgres_url")
     load_dump(dump_path(4, request.param).read_text(encoding="utf-8"), url)
     return url
+
+
+def execute(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def make_schema_3(url: str) -> None:
+    """The schema-4 fixture as massaudit's schema 3 had it."""
+    columns = SCHEMA_3_COLUMNS if url.startswith("postgresql") else ()
+    execute(url, *columns, "UPDATE massaudit_meta SET value = '3'")
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
@@ -89,12 +103,8 @@ def test_a_store_made_before_migrations_is_adopted_with_every_row(schema_4_store
 
 
 def test_a_store_of_schema_3_is_upgraded_when_a_command_opens_it(schema_4_store, tmp_path):
+    make_schema_3(schema_4_store)
     engine = create_engine(schema_4_store)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            for statement in SCHEMA_3_COLUMNS:
-                conn.execute(text(statement))
-        conn.execute(text("UPDATE massaudit_meta SET value = '3' WHERE key = 'schema_version'"))
     before = row_counts(engine)
 
     result = massaudit("report", "--db", schema_4_store, "--out", str(tmp_path / "report"))
@@ -154,13 +164,13 @@ def test_the_guard_sees_a_column_that_has_no_migration(tmp_path):
 
 
 def test_a_newer_store_is_refused_in_one_line(tmp_path):
-    url = str(tmp_path / "audit.sqlite")
+    url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
     Store(url).close()
-    engine = create_engine(f"sqlite:///{url}")
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
-        conn.execute(text("UPDATE massaudit_meta SET value = '99'"))
-    engine.dispose()
+    execute(
+        url,
+        "UPDATE alembic_version SET version_num = '0099'",
+        "UPDATE massaudit_meta SET value = '99'",
+    )
     with pytest.raises(StoreError) as excinfo:
         Store(url)
     assert "schema 99, newer than this massaudit's 4" in str(excinfo.value)
@@ -168,13 +178,9 @@ def test_a_newer_store_is_refused_in_one_line(tmp_path):
 
 
 def test_a_store_older_than_the_first_migration_is_refused(tmp_path):
-    url = str(tmp_path / "audit.sqlite")
+    url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
     Store(url).close()
-    engine = create_engine(f"sqlite:///{url}")
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE alembic_version"))
-        conn.execute(text("UPDATE massaudit_meta SET value = '2'"))
-    engine.dispose()
+    execute(url, "DROP TABLE alembic_version", "UPDATE massaudit_meta SET value = '2'")
     with pytest.raises(StoreError, match="schema 2, which this massaudit cannot upgrade"):
         Store(url)
 
@@ -182,33 +188,16 @@ def test_a_store_older_than_the_first_migration_is_refused(tmp_path):
 @pytest.mark.postgres
 def test_concurrent_openers_upgrade_a_postgres_store_once(postgres_url):
     load_dump(dump_path(4, "postgresql").read_text(encoding="utf-8"), postgres_url)
-    engine = create_engine(postgres_url)
-    with engine.begin() as conn:
-        for statement in SCHEMA_3_COLUMNS:
-            conn.execute(text(statement))
-        conn.execute(text("UPDATE massaudit_meta SET value = '3'"))
-    engine.dispose()
-    openers = 4
-    barrier = threading.Barrier(openers)
-    changes: list[SchemaChange | None] = []
-    errors: list[BaseException] = []
+    make_schema_3(postgres_url)
 
-    def open_store() -> None:
-        barrier.wait()
-        try:
-            store = Store(postgres_url, create=False)
-            changes.append(store.schema_change)
-            store.close()
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
+    def open_store() -> SchemaChange | None:
+        store = Store(postgres_url, create=False)
+        store.close()
+        return store.schema_change
 
-    threads = [threading.Thread(target=open_store) for _ in range(openers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    changes, errors = at_once(4, open_store)
     assert errors == []
-    assert sorted(changes, key=str) == [None] * (openers - 1) + [SchemaChange(3, 4)]
+    assert sorted(changes, key=str) == [None, None, None, SchemaChange(3, 4)]
 
 
 def test_a_revision_made_as_docs_store_md_says_upgrades_a_store(tmp_path):

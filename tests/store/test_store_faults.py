@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import asdict
 
 import pytest
+from at_once import at_once
 from integration_helpers import massaudit
 from scrapy.http import Request, Response
 from sqlalchemy import create_engine, text
@@ -200,22 +201,7 @@ def test_an_in_memory_database_is_refused(url):
 
 @pytest.mark.postgres
 def test_concurrent_first_runs_create_the_schema_once(postgres_url):
-    starters = 6
-    barrier = threading.Barrier(starters)
-    errors: list[BaseException] = []
-
-    def first_run() -> None:
-        barrier.wait()
-        try:
-            Store(postgres_url).close()
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=first_run) for _ in range(starters)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = at_once(6, lambda: Store(postgres_url).close())
     assert errors == []
 
 
