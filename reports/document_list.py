@@ -5,22 +5,30 @@ score) and PDFs per audited HTML page, for a site or an agency. `documents_score
 reports.scoring `Score`, the shape `group_scores(extra={"documents": ...})` takes.
 `attach_documents` gives every site and agency of a scorecard its `document_list` (the
 `_documents.html` partial shows it); `documents_csv` and `export_documents` export it.
+`document_issues` makes each document with failures a fix-first candidate: fixing it makes it
+accessible, which is what moves the documents score.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
+from massaudit.reports.issues import IssueView
 from massaudit.reports.safe_output import SafeCsvWriter
 from massaudit.reports.scoring import Score
 from massaudit.rules.catalogue import Catalogue
-from massaudit.rules.fingerprint import fingerprint
+from massaudit.rules.fingerprint import FINGERPRINT_LENGTH, fingerprint
 from massaudit.store.db import Store
+
+if TYPE_CHECKING:
+    from massaudit.reports.views import PageView
 
 TITLE_II_LABELS = ("must fix", "exemption candidate", "unknown")
 CSV_COLUMNS = (
@@ -198,6 +206,65 @@ def attach_documents(
         items = [item for site in agency.sites for item in lists[site.id].items]
         pages = sum(site.audited for site in agency.sites)
         agency.document_list = DocumentList(items, document_summary(items, pages), page_ids)
+
+
+def document_anchor(index: int) -> str:
+    """The id of a group's `index`-th (from 0) document in its documents list."""
+    return f"document-{index + 1}"
+
+
+_IMPACTS = ("critical", "serious", "moderate", "minor")
+
+
+def document_issues(
+    document_list: DocumentList, pages: Sequence[PageView], catalogue: Catalogue
+) -> list[IssueView]:
+    """Each checked document with failures as a fix-first candidate of its group: the pages
+    (of `pages`) that link it, ranked by its worst failure's weight, and the documents score
+    once it has no failure (any one document fixed gives the same)."""
+    summary = document_list.summary
+    fixed = replace(summary, accessible=summary.accessible + 1)
+    extra_if_fixed = {"documents": documents_score(fixed)}
+    by_url = {page.row.url: page for page in pages}
+    issues = []
+    for index, item in enumerate(document_list.items):
+        if not item.checked or not item.failures:
+            continue
+        rules = [catalogue.rules[r] for r in item.failing_rules if r in catalogue.rules]
+        impacts = [f.get("impact") for f in item.failures if f.get("impact") in _IMPACTS]
+        linking = [by_url[url] for url in item.linked_from if url in by_url]
+        views = [page.views for page in linking if page.views is not None]
+        issues.append(
+            IssueView(
+                fingerprint=_document_key(item),
+                rule_id=", ".join(item.failing_rules),
+                title=f"Document {_document_name(item.url)}",
+                category="documents",
+                impact=min(impacts, key=_IMPACTS.index) if impacts else None,
+                weight=max((rule.weight for rule in rules), default=1.0),
+                wcag=sorted({sc for rule in rules for sc in rule.wcag}),
+                help_url=rules[0].help_url if rules else "",
+                selector=item.url,
+                html="",
+                message="",
+                pages=[page.row.id for page in linking],
+                occurrences=len(item.failures),
+                views=sum(views) if views else None,
+                document=item.url,
+                href=f"#{document_anchor(index)}",
+                extra_if_fixed=extra_if_fixed,
+            )
+        )
+    return issues
+
+
+def _document_key(item: DocumentItem) -> str:
+    text = f"document\n{item.site_id}\n{item.url}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
+
+
+def _document_name(url: str) -> str:
+    return unquote(PurePosixPath(urlsplit(url).path).name) or url
 
 
 def documents_csv(items: Iterable[DocumentItem]) -> str:

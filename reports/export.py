@@ -107,6 +107,7 @@ def _group(group: GroupView) -> dict[str, Any]:
             {
                 "fingerprint": i.fingerprint,
                 "rule_id": i.rule_id,
+                "document": i.document,
                 "pages": len(i.pages),
                 "priority": i.priority,
                 "estimated_equity_gain": i.gain,

@@ -1,15 +1,22 @@
-"""Issues: failures grouped by fingerprint (one rule failing on one kind of element), and the
-fix-first ranking with the score each fix would gain."""
+"""Issues: failures grouped by fingerprint (one rule failing on one element, or on the same
+element of a shared template on many pages), and the fix-first ranking with the score each fix
+would gain.
+
+An issue's fingerprint is rules.fingerprint's fingerprint of the element, kept apart per host:
+sites on different hosts are different deployments, so the same template element on two of them
+is two fixes, never "fix once" (`finding_fingerprint` with the site's host, `site_hosts`)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from massaudit.reports.scoring import DIMENSIONS, GroupScores, Score, group_scores, page_scores
 from massaudit.rules.catalogue import Catalogue
-from massaudit.rules.fingerprint import fingerprint
+from massaudit.rules.fingerprint import FINGERPRINT_LENGTH, fingerprint
+from massaudit.rules.hosts import host_key
 
 if TYPE_CHECKING:
     from massaudit.reports.views import PageView
@@ -38,29 +45,57 @@ class IssueView:
     priority: float = 0.0
     gain: float | None = None  # estimated change of the group's equity score if fixed
     dimension_gain: float | None = None  # ... and of the issue's own dimension
+    # A problem that is not a page's (a linked document: its URL): where it is shown instead of
+    # an issue page, and the scores of dimensions not computed from pages once it is fixed.
+    document: str | None = None
+    href: str | None = None
+    extra_if_fixed: Mapping[str, Score] | None = None
 
     @property
     def dimension(self) -> str:
         return next((d.id for d in DIMENSIONS if self.category in d.categories), self.category)
 
 
-def finding_fingerprint(finding: Any) -> str:
-    """The issue fingerprint of a stored finding (rules.fingerprint: rule + element signature)."""
-    return fingerprint(finding.rule_id, finding.selector, finding.html)
+def finding_fingerprint(finding: Any, host: str = "") -> str:
+    """The issue fingerprint of a stored finding: rules.fingerprint's (rule and element), and
+    with `host` (the site's: `site_hosts`) one that no other host's findings share."""
+    element = fingerprint(finding.rule_id, finding.selector, finding.html)
+    if not host:
+        return element
+    return hashlib.sha256(f"{element}\n{host}".encode()).hexdigest()[:FINGERPRINT_LENGTH]
+
+
+def site_hosts(config: Mapping[str, Any] | None, site_ids: Iterable[str]) -> dict[str, str]:
+    """Site id -> the host its issues are kept apart by: the host of its first start URL in a
+    run's config; a site the config does not describe is a host of its own."""
+    start_urls = {
+        site.get("id"): site.get("start_urls") or [""]
+        for site in (config or {}).get("sites", [])
+        if isinstance(site, Mapping)
+    }
+    return {
+        site_id: host_key(str(start_urls.get(site_id, [""])[0])) or f"site {site_id}"
+        for site_id in site_ids
+    }
 
 
 _IMPACT_ORDER = {"critical": 0, "serious": 1, "moderate": 2, "minor": 3, None: 4}
 
 
 def group_issues(
-    pages: Iterable[PageView], fingerprints: Mapping[int, str], catalogue: Catalogue
+    pages: Iterable[PageView],
+    fingerprints: Mapping[int, str],
+    catalogue: Catalogue,
+    hosts: Mapping[str, str] | None = None,
 ) -> list[IssueView]:
-    """Failures of `pages` grouped by fingerprint: one issue per rule and element signature,
-    with the pages it is on and its occurrence count; worst first (impact, then pages)."""
+    """Failures of `pages` grouped by fingerprint: one issue per rule and element (and host),
+    with the pages it is on and its occurrence count; worst first (impact, then pages).
+    A finding missing from `fingerprints` gets `finding_fingerprint` with its site's host."""
     issues: dict[str, IssueView] = {}
     for page in pages:
+        host = (hosts or {}).get(page.row.site_id, "")
         for finding in page.failures:
-            fp = fingerprints.get(finding.id) or finding_fingerprint(finding)
+            fp = fingerprints.get(finding.id) or finding_fingerprint(finding, host)
             issue = issues.get(fp)
             if issue is None:
                 rule = catalogue.rules.get(finding.rule_id)
@@ -99,7 +134,8 @@ def fix_first(
 ) -> list[IssueView]:
     """Issues ranked by impact weight × pages affected (× page views when traffic is known),
     the top `limit` with the estimated gain of the group's scores if each were fixed
-    (`extra`: scores of dimensions not computed from pages, as for `group_scores`)."""
+    (`extra`: scores of dimensions not computed from pages, as for `group_scores`; an issue
+    with `extra_if_fixed`, such as a linked document, gains by those instead of by pages)."""
     traffic = any(p.views is not None for p in pages)
     # Pages missing from the traffic file count as one view each, so they still rank.
     missing = {p.row.id for p in pages if p.views is None}
@@ -108,7 +144,8 @@ def fix_first(
             reach = (issue.views or 0) + sum(1 for page_id in issue.pages if page_id in missing)
         else:
             reach = len(issue.pages)
-        issue.priority = issue.weight * reach
+        # A document no audited page links to (found in a sitemap) still reaches someone.
+        issue.priority = issue.weight * (reach if issue.pages else 1)
     ranked = sorted(
         issues, key=lambda i: (-i.priority, _IMPACT_ORDER.get(i.impact, 4), i.fingerprint)
     )
@@ -116,7 +153,12 @@ def fix_first(
     before = scores or group_scores((p.scores for p in pages), extra)
     by_id = {p.row.id: i for i, p in enumerate(pages)}
     for issue in top:
-        after = _scores_if_fixed(pages, by_id, issue, fingerprints, catalogue, extra)
+        if issue.extra_if_fixed is not None:
+            after = group_scores(
+                (p.scores for p in pages), {**(extra or {}), **issue.extra_if_fixed}
+            )
+        else:
+            after = _scores_if_fixed(pages, by_id, issue, fingerprints, catalogue, extra)
         issue.gain = _delta(before.equity.value, after.equity.value)
         issue.dimension_gain = _delta(before.value(issue.dimension), after.value(issue.dimension))
     return top

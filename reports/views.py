@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from massaudit.reports.compliance import MatrixRow, compliance_matrix
-from massaudit.reports.document_list import attach_documents
+from massaudit.reports.document_list import attach_documents, document_issues
 from massaudit.reports.history import ScoreHistory, Trend
-from massaudit.reports.issues import IssueView, finding_fingerprint, fix_first, group_issues
+from massaudit.reports.issues import (
+    IssueView,
+    finding_fingerprint,
+    fix_first,
+    group_issues,
+    site_hosts,
+)
 from massaudit.reports.scoring import GroupScores, Score, group_scores
 from massaudit.rules.catalogue import Catalogue
 from massaudit.store.db import Store
@@ -174,11 +180,8 @@ def build_scorecard(
     regression_threshold: float = DEFAULT_REGRESSION_THRESHOLD,
 ) -> Scorecard:
     findings_by_page: dict[int, list[FindingRow]] = defaultdict(list)
-    fingerprints: dict[int, str] = {}
     for finding in store.findings(run.id):
         findings_by_page[finding.page_id].append(finding)
-        if finding.outcome == "fail":
-            fingerprints[finding.id] = finding_fingerprint(finding)
     pages = [
         PageView(
             row,
@@ -200,6 +203,12 @@ def build_scorecard(
     config = run.config or {}
     agency_names = {a["id"]: a["name"] for a in config.get("agencies", [])}
     site_meta = {s["id"]: s for s in config.get("sites", [])}
+    hosts = site_hosts(config, {p.row.site_id for p in pages})
+    fingerprints = {  # one issue per element and host (reports.issues)
+        f.id: finding_fingerprint(f, hosts[page.row.site_id])
+        for page in pages
+        for f in page.failures
+    }
 
     pages_by_site: dict[str, list[PageView]] = defaultdict(list)
     for page in pages:
@@ -293,13 +302,16 @@ def with_extra_scores(
     threshold: float,
 ) -> None:
     """Give a group scores of dimensions not computed from its pages (the documents dimension:
-    reports.document_list's `document_list.score`), then its fix-first gains and trend again."""
+    reports.document_list's `document_list.score`), then its fix-first (its documents with
+    failures are candidates too) and trend again."""
     extra = {dim: score for dim, score in extra.items() if score.value is not None}
     if not extra:
         return  # no credit, no penalty: nothing was checked
     group.scores = group_scores((p.scores for p in group.pages), extra)
+    document_list = getattr(group, "document_list", None)
+    documents = document_issues(document_list, group.pages, catalogue) if document_list else []
     group.fix_first = fix_first(
-        group.pages, group.issues, fingerprints, catalogue, group.scores, extra=extra
+        group.pages, [*group.issues, *documents], fingerprints, catalogue, group.scores, extra=extra
     )
     group.trend = history.trend(group.kind, group.id, group, threshold)
 

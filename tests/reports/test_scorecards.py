@@ -10,16 +10,19 @@ import re
 
 import pytest
 import scorecard_runs
+from document_fixtures import pdf
 from scorecard_runs import PATHS, SEARCH_BUTTON, artifacts, assert_internal_links_resolve, store_run
 
 from massaudit.reports.compliance import compliance_matrix
 from massaudit.reports.export import findings_csv, issues_csv
-from massaudit.reports.issues import group_issues
+from massaudit.reports.issues import group_issues, site_hosts
 from massaudit.reports.site import render_scorecard
 from massaudit.reports.traffic import TrafficError, load_traffic, views_for
 from massaudit.reports.views import build_scorecard
 from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.checks.document_rules import judge_document
 from massaudit.rules.fingerprint import fingerprint
+from massaudit.rules.judge import judge
 from massaudit.store.db import Store
 
 
@@ -64,8 +67,10 @@ def test_fingerprint_survives_unrelated_markup_change():
 
 def test_group_issues_is_pure(two_runs, catalogue):
     store, run1, _ = two_runs
-    card = build_scorecard(store, store.get_run(run1), catalogue)
-    again = group_issues(card.pages, {}, catalogue)  # fingerprints recomputed from the findings
+    run = store.get_run(run1)
+    card = build_scorecard(store, run, catalogue)
+    hosts = site_hosts(run.config, ["parks-site"])
+    again = group_issues(card.pages, {}, catalogue, hosts)  # recomputed from the findings
     assert [(i.fingerprint, i.pages) for i in again] == [
         (i.fingerprint, i.pages) for i in card.issues
     ]
@@ -209,3 +214,48 @@ def test_issue_pages_count_pages_in_words(two_runs, catalogue, tmp_path):
     assert "Where it occurs (5 pages)" in text("button-name")
     assert "1 occurrence on 1 page." in text("image-alt")
     assert "Where it occurs (1 page)" in text("image-alt")
+
+
+def test_failing_document_is_in_fix_first_with_its_documents_gain(tmp_path, catalogue):
+    store = Store(str(tmp_path / "audit.sqlite"))
+    run_id = store.begin_run(scorecard_runs.CONFIG, {}, scorecard_runs.VERSIONS)
+    for path in PATHS[:2]:
+        arts = artifacts(path, search_bug=False, image_bug=True)
+        store.save_page(
+            run_id,
+            site_id="parks-site",
+            agency_id="parks",
+            depth=0,
+            artifacts=arts,
+            judgement=judge(arts, catalogue),
+        )
+    facts = pdf(marked=False)  # an untagged PDF: the documents score is 0.0 (F)
+    findings, outcomes = judge_document(facts, catalogue, None)
+    store.save_document(
+        run_id,
+        site_id="parks-site",
+        agency_id="parks",
+        url="http://x/doc/permit.pdf",
+        kind="pdf",
+        content_type="application/pdf",
+        size=1000,
+        sha256="0" * 64,
+        facts=facts,
+        rule_outcomes=outcomes,
+        findings=findings,
+        linked_from=[f"http://x{PATHS[0]}"],
+    )
+    store.finish_run(run_id, "complete", {})
+    card = build_scorecard(store, store.get_run(run_id), catalogue)
+    [site] = card.sites
+    assert site.scores.value("documents") == 0.0
+    [document] = [i for i in site.fix_first if i.document == "http://x/doc/permit.pdf"]
+    assert document.dimension == "documents" and document.dimension_gain == 100.0
+    assert document.gain is not None and document.gain > 0
+    out = tmp_path / "site"
+    render_scorecard(card, catalogue, out)
+    assert_internal_links_resolve(out)
+    assert (
+        'href="#document-1">Document permit.pdf</a>'
+        in (out / "site" / "parks-site.html").read_text()
+    )
