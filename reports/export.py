@@ -117,6 +117,9 @@ def _group(group: GroupView) -> dict[str, Any]:
         ],
         "trend": {
             "previous_run": group.trend.previous_run.id if group.trend.previous_run else None,
+            "compared_with": {site: run.id for site, run in group.trend.baselines.items()},
+            "not_audited": group.trend.not_audited,
+            "sites_not_audited": group.trend.sites_not_audited,
             "new_issues": [i.fingerprint for i in group.trend.new],
             "fixed_issues": [i.fingerprint for i in group.trend.fixed],
             "persisting_issues": [i.fingerprint for i in group.trend.persisting],

@@ -22,7 +22,7 @@ from massaudit.reports.scoring import (
     COMPLIANCE_STATUS_TEXT,
     DIMENSIONS,
     EQUITY,
-    GRADE_BANDS,
+    GRADES,
     SCORING_VERSION,
     grade,
 )
@@ -38,7 +38,12 @@ SCORE_TITLES = {EQUITY: "Equity score (overall)"} | {d.id: d.title for d in DIME
 
 # Overview sort orders: file name, label, key. Each is its own page, so no script is needed.
 SORTS = (
-    ("index.html", "lowest equity score first", "equity"),
+    (
+        "index.html",
+        "lowest share of pages without critical or serious WCAG failures first",
+        "compliance",
+    ),
+    ("index-by-equity.html", "lowest equity score first", "equity"),
     ("index-by-name.html", "name", "name"),
     ("index-by-accessibility.html", "lowest accessibility score first", "accessibility"),
     ("index-by-change.html", "biggest drop since the previous run first", "change"),
@@ -73,6 +78,7 @@ def make_environment(catalogue: Catalogue) -> Environment:
         matrix_text=MATRIX_STATUS_TEXT,
         sorts=SORTS,
         equity_key=EQUITY,
+        formula_version=SCORING_VERSION,
     )
     return env
 
@@ -167,7 +173,7 @@ def _render_into(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) -> N
         "scoring.html",
         "scoring.html",
         scoring_version=SCORING_VERSION,
-        bands=GRADE_BANDS,
+        grades=GRADES,
         weights=catalogue.impact_weights,
     )
     for agency in scorecard.agencies:
@@ -226,6 +232,8 @@ def sort_groups(groups: list[GroupView], key: str) -> list[GroupView]:
     def value(group: GroupView) -> float | None:
         if key == "change":
             return group.trend.equity_change
+        if key == "compliance":
+            return group.compliance.value
         return group.scores.value(key)
 
     return sorted(

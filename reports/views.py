@@ -22,7 +22,7 @@ from massaudit.reports.issues import (
     group_issues,
     site_hosts,
 )
-from massaudit.reports.scoring import GroupScores, Score, group_scores
+from massaudit.reports.scoring import GroupScores, Score, group_scores, rescore_pages
 from massaudit.rules.catalogue import Catalogue
 from massaudit.store.db import Store
 from massaudit.store.schema import FindingRow, PageRow, RunRow, UrlStateRow
@@ -190,6 +190,7 @@ def build_scorecard(
         )
         for row in store.pages(run.id)
     ]
+    rescore_pages([p.row for p in pages], run.scoring_version, catalogue)  # an older formula's
     if traffic is not None:
         from massaudit.reports.traffic import views_for
 

@@ -9,12 +9,16 @@ point for new dimensions: add a [[dimension]] table there. Its page score is com
 rule outcomes of the rules whose catalogue category is in `Dimension.categories`; a page where
 none of them applied has no score in that dimension (no credit). The `documents` dimension scores
 as soon as judging records outcomes of rules of category "documents".
+
+The letter grades are data too (the [[grade]] tables of scoring.toml, `load_grades`): a grade
+needs a score and a share of pages with no critical or serious WCAG 2.1 A/AA failure, so a high
+score never reads as a good grade while most pages fail the WCAG minimum (`grade`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,8 @@ from massaudit.rules.catalogue import CATEGORIES_FILE, Catalogue
 from massaudit.rules.catalogue_parsing import parse_categories
 from massaudit.rules.data_files import CatalogueError, is_number, load_toml
 
-SCORING_VERSION = "2"
+# Version 3: grades need a share of compliant pages as well as a score (scoring.toml [[grade]]).
+SCORING_VERSION = "3"
 BLOCKING_IMPACTS = ("critical", "serious")
 # WCAG versions whose success criteria are "WCAG 2.1" (2.2-only SCs are not scored).
 WCAG21_VERSIONS = ("2.0", "2.1")
@@ -33,6 +38,7 @@ SCORING_FILE = "scoring.toml"
 _RESERVED_IDS = (EQUITY, "compliant", "review")
 _DIMENSION_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _DIMENSION_KEYS = {"id", "title", "categories", "weight", "wcag_only"}
+_GRADE_KEYS = {"letter", "min_score", "min_compliant"}
 
 
 @dataclass(frozen=True)
@@ -46,23 +52,33 @@ class Dimension:
     wcag_only: bool = False  # only rules testing a WCAG 2.1 A/AA success criterion count
 
 
+def _tables(
+    data: Mapping[str, Any], table: str, name_key: str, keys: set[str], source: str
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(where, entry) of each [[table]] of a data file: `where` names it in messages (by its
+    `name_key`, else its position); an entry that is not a table or has an unknown key is refused."""
+    for index, entry in enumerate(data.get(table) or ()):
+        name = entry.get(name_key) if isinstance(entry, Mapping) else None
+        where = f"{source}: {table} {name!r}" if name else f"{source}: {table} #{index}"
+        if not isinstance(entry, Mapping):
+            raise CatalogueError(f"{where}: must be a table")
+        unknown = sorted(set(entry) - keys)
+        if unknown:
+            raise CatalogueError(f"{where}: unknown key {unknown[0]!r}")
+        yield where, entry
+
+
 def parse_dimensions(
     data: Mapping[str, Any], source: str, categories: Mapping[str, Any]
 ) -> tuple[Dimension, ...]:
     """scoring.toml's content -> dimensions, each checked against the catalogue's `categories`."""
-    unknown = sorted(set(data) - {"dimension"})
+    unknown = sorted(set(data) - {"dimension", "grade"})
     if unknown:
         raise CatalogueError(f"{source}: unknown key {unknown[0]!r}")
     dimensions: list[Dimension] = []
     claimed: dict[str, str] = {}
-    for index, entry in enumerate(data.get("dimension") or ()):
-        name = entry.get("id") if isinstance(entry, Mapping) else None
-        where = f"{source}: dimension {name!r}" if name else f"{source}: dimension #{index}"
-        if not isinstance(entry, Mapping):
-            raise CatalogueError(f"{where}: must be a table")
-        unknown = sorted(set(entry) - _DIMENSION_KEYS)
-        if unknown:
-            raise CatalogueError(f"{where}: unknown key {unknown[0]!r}")
+    for where, entry in _tables(data, "dimension", "id", _DIMENSION_KEYS, source):
+        name = entry.get("id")
         if not isinstance(name, str) or not _DIMENSION_ID.fullmatch(name):
             raise CatalogueError(f"{where}: id must be lower-case words joined by '-'")
         if name in _RESERVED_IDS or any(d.id == name for d in dimensions):
@@ -95,6 +111,44 @@ def parse_dimensions(
     return tuple(dimensions)
 
 
+@dataclass(frozen=True)
+class Grade:
+    """A letter grade: earned by a score of at least `min_score` where at least `min_compliant`
+    percent of the tested pages have no critical or serious WCAG 2.1 A/AA failure."""
+
+    letter: str
+    min_score: float
+    min_compliant: float
+
+
+def parse_grades(data: Mapping[str, Any], source: str) -> tuple[Grade, ...]:
+    """scoring.toml's [[grade]] tables -> grades, best first; the last one takes any score."""
+    grades: list[Grade] = []
+    for where, entry in _tables(data, "grade", "letter", _GRADE_KEYS, source):
+        letter = entry.get("letter")
+        if not isinstance(letter, str) or not re.fullmatch(r"[A-Z]", letter):
+            raise CatalogueError(f"{where}: letter must be one capital letter")
+        if any(g.letter == letter for g in grades):
+            raise CatalogueError(f"{where}: letter is already taken")
+        bounds = []
+        for key in ("min_score", "min_compliant"):
+            value = entry.get(key)
+            if not is_number(value) or not 0 <= value <= 100:
+                raise CatalogueError(f"{where}: {key} {value!r} must be a number from 0 to 100")
+            if grades and value > getattr(grades[-1], key):
+                raise CatalogueError(f"{where}: {key} must not be higher than the grade above's")
+            bounds.append(value)
+        grades.append(Grade(letter, *bounds))
+    if not grades:
+        raise CatalogueError(f"{source}: no [[grade]] table")
+    if (grades[-1].min_score, grades[-1].min_compliant) != (0, 0):
+        raise CatalogueError(
+            f"{source}: grade {grades[-1].letter!r}: the last grade must take any score "
+            "(min_score = 0, min_compliant = 0)"
+        )
+    return tuple(grades)
+
+
 def load_dimensions(data_dir: Path | None = None) -> tuple[Dimension, ...]:
     """The dimensions of rules/data/scoring.toml (or `data_dir`'s), checked on load."""
     categories_data, categories_label = load_toml(CATEGORIES_FILE, data_dir)
@@ -103,8 +157,33 @@ def load_dimensions(data_dir: Path | None = None) -> tuple[Dimension, ...]:
     return parse_dimensions(data, label, categories)
 
 
+def load_grades(data_dir: Path | None = None) -> tuple[Grade, ...]:
+    """The letter grades of rules/data/scoring.toml (or `data_dir`'s), checked on load."""
+    data, label = load_toml(SCORING_FILE, data_dir)
+    return parse_grades(data, label)
+
+
 DIMENSIONS: tuple[Dimension, ...] = load_dimensions()
 DIMENSION_IDS = tuple(d.id for d in DIMENSIONS)
+GRADES: tuple[Grade, ...] = load_grades()
+# The scores whose grade needs compliant pages: the WCAG minimum is about accessibility, and the
+# equity score includes it. Other dimensions (plain language, documents...) grade by score only.
+COMPLIANCE_GRADED = (EQUITY, "accessibility")
+
+
+def grade(value: float | None, compliant: float | bool | None = None) -> str | None:
+    """The letter of a score: the best grade whose minimum score it reaches and, when
+    `compliant` is known (the percent of tested pages with no critical or serious WCAG 2.1
+    A/AA failure; True/False for one page), whose minimum share of compliant pages it reaches."""
+    if value is None:
+        return None
+    if isinstance(compliant, bool):
+        compliant = 100.0 if compliant else 0.0
+    return next(
+        g.letter
+        for g in GRADES
+        if value >= g.min_score and (compliant is None or compliant >= g.min_compliant)
+    )
 
 
 def _dimension_of(rule: Any, catalogue: Catalogue) -> Dimension | None:

@@ -22,8 +22,8 @@ def catalogue():
     return load_catalogue()
 
 
-def test_version_is_two():
-    assert SCORING_VERSION == "2"
+def test_version_is_three():
+    assert SCORING_VERSION == "3"
 
 
 def test_impacts_and_categories_used_by_the_worked_example(catalogue):
@@ -71,6 +71,7 @@ def test_worked_example_page_p(catalogue):
         "review": {"accessibility": 1, "language-access": 1},
     }
     assert grade(75.6) == "C" and grade(76.6) == "C"
+    assert grade(76.6, False) == "D"  # image-alt, a critical WCAG failure, fails on the page
 
 
 def test_worked_example_page_q(catalogue):
@@ -162,6 +163,17 @@ def test_dimensions_are_read_from_the_data_file():
     ]
 
 
+def test_docs_grade_table_matches_the_data_file():
+    """docs/scoring.md's grade table lists the letters and minimums of rules/data/scoring.toml."""
+    from massaudit.rules.scoring import load_grades
+
+    rows = re.findall(r"^\| ([A-Z]) \| (\d+) or more \| (\d+) %", DOCS.read_text(), re.M)
+    assert rows, "docs/scoring.md has no grade table"
+    assert [(g, float(s), float(c)) for g, s, c in rows] == [
+        (g.letter, float(g.min_score), float(g.min_compliant)) for g in load_grades()
+    ]
+
+
 @pytest.fixture()
 def scoring_data(tmp_path):
     from massaudit.rules.data_files import DATA_DIR
@@ -191,11 +203,17 @@ def scoring_data(tmp_path):
         ("wcag_only = true", "wcag_only = 1", "wcag_only must be true or false"),
         ("wcag_only = true", "wcag-only = true", "unknown key 'wcag-only'"),
         ('id = "accessibility"', 'id = "a11y"', "no dimension 'accessibility'"),
+        ('letter = "B"', 'letter = "A"', "grade 'A': letter is already taken"),
+        ('letter = "B"', 'letter = "b+"', "grade 'b+': letter must be one capital letter"),
+        ("min_compliant = 50", "min_compliant = 95", "grade 'B': min_compliant must not be"),
+        ("min_score = 80", "min_score = 101", "grade 'B': min_score 101 must be a number from"),
+        ("min_score = 80", "min-score = 80", "grade 'B': unknown key 'min-score'"),
+        ('letter = "F"\nmin_score = 0', 'letter = "F"\nmin_score = 10', "the last grade must"),
     ],
 )
 def test_broken_scoring_data_is_refused_in_one_line(scoring_data, old, new, message):
     from massaudit.rules.data_files import CatalogueError
-    from massaudit.rules.scoring import load_dimensions
+    from massaudit.rules.scoring import load_dimensions, load_grades
 
     path = scoring_data / "scoring.toml"
     text = path.read_text()
@@ -203,5 +221,6 @@ def test_broken_scoring_data_is_refused_in_one_line(scoring_data, old, new, mess
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(CatalogueError) as info:
         load_dimensions(scoring_data)
+        load_grades(scoring_data)
     assert message in str(info.value) and "\n" not in str(info.value)
     assert str(info.value).startswith(f"{path}: ")
