@@ -116,13 +116,24 @@ class StoreConnection:
     def _migrate(self, create: bool) -> SchemaChange | None:
         """Create, adopt or upgrade the schema in one transaction that holds an advisory lock on
         PostgreSQL: two processes opening the same database cannot both change it."""
-        with self.engine.begin() as conn:
-            if self.backend == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        with self.engine.connect() as conn:
+            if self.backend == "sqlite":
+                # A migration that rebuilds a table (batch mode) drops the old one: with foreign
+                # keys on, SQLite would first delete every row that references it (CASCADE).
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
             try:
-                return prepare(conn, create)
+                with conn.begin():
+                    if self.backend == "postgresql":
+                        conn.execute(
+                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+                        )
+                    return prepare(conn, create)
             except SchemaProblem as exc:
                 raise StoreError(f"--db {redact(self.engine)}: {exc}") from None
+            finally:
+                if self.backend == "sqlite":
+                    conn.invalidate()  # the next connection turns foreign keys on again
 
     def _attempt(self, operation: Callable[[], T], what: str) -> T:
         """`operation`, tried again after each of `retry_delays` while its failure may pass;

@@ -70,13 +70,14 @@ def prepare(conn: Connection, create: bool) -> SchemaChange | None:
         context.stamp(scripts(), current)
     if current not in known:
         raise SchemaProblem(_unknown_schema(stored))
-    if current == scripts().get_current_head():
+    head = scripts().get_current_head()
+    if current == head:
         return None
     command.upgrade(alembic_config(conn), "head")
     conn.execute(
-        update(MetaRow).where(MetaRow.key == "schema_version").values(value=str(SCHEMA_VERSION))
+        update(MetaRow).where(MetaRow.key == "schema_version").values(value=str(int(head)))
     )
-    return SchemaChange(int(current), SCHEMA_VERSION)
+    return SchemaChange(int(current), int(head))
 
 
 def _stored_schema(conn: Connection) -> str | None:

@@ -46,3 +46,12 @@ def test_an_empty_postgres_database_is_refused_and_left_empty(postgres_url):
     engine = create_engine(postgres_url)
     assert inspect(engine).get_table_names() == []
     engine.dispose()
+
+
+def test_foreign_keys_are_on_again_once_the_schema_is_prepared(tmp_path):
+    """Migrations run with SQLite's foreign keys off (docs/store.md); the store's own
+    connections have them on, so deleting a page deletes its findings and links."""
+    store = Store(str(tmp_path / "audit.sqlite"))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.close()

@@ -9,13 +9,13 @@ import shutil
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from at_once import at_once
 from integration_helpers import massaudit
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from store_fixture import dump_path, load_dump
 
+from massaudit.store import migrate
 from massaudit.store.db import Store, StoreError
 from massaudit.store.migrate import MIGRATIONS, SchemaChange, revision_id, scripts
 from massaudit.store.schema import SCHEMA_VERSION, Base, PageRow
@@ -200,30 +200,41 @@ def test_concurrent_openers_upgrade_a_postgres_store_once(postgres_url):
     assert sorted(changes, key=str) == [None, None, None, SchemaChange(3, 4)]
 
 
-def test_a_revision_made_as_docs_store_md_says_upgrades_a_store(tmp_path):
-    """The steps of docs/store.md, on a copy of the migrations: a new revision from the
-    template, after the head, is the one head and upgrades a store of today's schema."""
+@pytest.fixture
+def migrations_copy(tmp_path, monkeypatch):
+    """store/migrations copied to a scratch folder, which the store then migrates with."""
     migrations = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
-    config = Config()
-    config.set_main_option("script_location", str(migrations))
+    monkeypatch.setattr(migrate, "MIGRATIONS", migrations)
+    scripts.cache_clear()
+    yield migrations
+    scripts.cache_clear()
+
+
+def test_a_revision_made_as_docs_store_md_says_upgrades_a_store(migrations_copy, tmp_path):
+    """The steps of docs/store.md: a revision from the template, after the head, rebuilding
+    the runs table on SQLite (batch mode) without losing the rows that reference it."""
     next_id = revision_id(SCHEMA_VERSION + 1)
-    command.revision(config, "pages keep a language", rev_id=next_id)
-    (written,) = (migrations / "versions").glob(f"{next_id}_*.py")
+    command.revision(migrate.alembic_config(), "runs keep a label", rev_id=next_id)
+    (written,) = (migrations_copy / "versions").glob(f"{next_id}_*.py")
     written.write_text(
         written.read_text(encoding="utf-8").replace(
             "    pass",
-            '    op.add_column("pages", sa.Column("lang", sa.String(20), nullable=True))',
+            '    with op.batch_alter_table("runs", recreate="always") as batch:\n'
+            '        batch.add_column(sa.Column("label", sa.Text(), nullable=True))',
         ),
         encoding="utf-8",
     )
-    url = tmp_path / "audit.sqlite"
-    Store(str(url)).close()
-    engine = create_engine(f"sqlite:///{url}")
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-    with engine.connect() as conn:
-        columns = [row[1] for row in conn.execute(text("PRAGMA table_info(pages)"))]
-    assert revision(engine) == next_id and "lang" in columns
+    assert scripts().get_heads() == [next_id]
+    url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
+    load_dump(dump_path(4, "sqlite").read_text(encoding="utf-8"), url)
+    engine = create_engine(url)
+    before = row_counts(engine)
+
+    store = Store(url, create=False)
+    store.close()
+    assert store.schema_change == SchemaChange(4, SCHEMA_VERSION + 1)
+    assert row_counts(engine) == before
+    assert "label" in [column["name"] for column in inspect(engine).get_columns("runs")]
+    assert revision(engine) == next_id
     engine.dispose()
