@@ -11,6 +11,7 @@ import pytest
 from integration_helpers import REPO, axe_violations, massaudit
 
 from massaudit.pipeline.static_server import serve_directory
+from massaudit.rules.scoring import SCORING_VERSION
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,7 @@ def test_demo_writes_scorecard_and_database(demo):
         out / "massaudit.sqlite",
         "SELECT status, axe_version, catalogue_version, scoring_version FROM runs",
     )
-    assert (status, axe_version, scoring) == ("complete", "4.14.1", "2")
+    assert (status, axe_version, scoring) == ("complete", "4.14.1", SCORING_VERSION)
     assert catalogue.startswith("1+axe4.14.1+")
 
 
