@@ -95,26 +95,35 @@ class SiteFrontier:
             return Decision(
                 url, False, "trap_guard", f"over {self.site.max_per_pattern} like {pattern}"
             )
-        parts = urlsplit(url)
-        if parts.query:
-            path_key = f"{parts.netloc}{parts.path}"
-            if self.query_variants[path_key] >= self.site.max_query_variants:
-                return Decision(
-                    url,
-                    False,
-                    "trap_guard",
-                    f"over {self.site.max_query_variants} query variants of {parts.path}",
-                )
-            self.query_variants[path_key] += 1
+        variants_of = _query_path(url)
+        if variants_of and self.query_variants[variants_of] >= self.site.max_query_variants:
+            return Decision(
+                url,
+                False,
+                "trap_guard",
+                f"over {self.site.max_query_variants} query variants of {urlsplit(url).path}",
+            )
         if self.queued >= self.site.max_pages:
             return Decision(url, False, "page_cap", f"max_pages = {self.site.max_pages}")
-        self.per_pattern[pattern] += 1
-        self.queued += 1
+        self._fetching(url)
         return Decision(url, True)
 
     def resume(self, url: str, queued: bool) -> None:
         """Rebuild the bookkeeping from a stored run: `url` was seen (and fetched if queued)."""
         self.seen.add(url)
         if queued:
-            self.queued += 1
-            self.per_pattern[trap_pattern(url)] += 1
+            self._fetching(url)
+
+    def _fetching(self, url: str) -> None:
+        """Count `url` against the page cap, its trap pattern and its path's query variants."""
+        self.queued += 1
+        self.per_pattern[trap_pattern(url)] += 1
+        variants_of = _query_path(url)
+        if variants_of:
+            self.query_variants[variants_of] += 1
+
+
+def _query_path(url: str) -> str | None:
+    """The host and path whose query variants `url` is one of; None without a query."""
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}" if parts.query else None

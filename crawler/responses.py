@@ -3,7 +3,13 @@ and detail a skipped URL is recorded with)."""
 
 from __future__ import annotations
 
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -35,7 +41,10 @@ def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
         return "network_error", message or "request ignored", None
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout", str(failure.value).strip()[:200], None
-    if failure.check(DNSLookupError, ConnectionRefusedError):
+    # Scrapy's names for Twisted's errors, and Twisted's own.
+    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
+        return "network_error", "connection refused", None
+    if failure.check(CannotResolveHostError, DNSLookupError):
         return "network_error", str(failure.value).strip()[:200], None
     return "network_error", f"{failure.type.__name__}: {failure.value}"[:200], None
 

@@ -69,6 +69,16 @@ def test_frontier_trap_guard_and_resume():
     assert resumed.consider("https://www.mass.gov/orgs/x/new", 1).reason == "page_cap"
 
 
+def test_resume_counts_the_query_variants_already_fetched():
+    variants = [f"https://www.mass.gov/orgs/x/search?q={n}" for n in range(1, 7)]
+    resumed = SiteFrontier(site(max_query_variants=3))
+    for url in variants[:3]:  # queued or audited before the run stopped
+        resumed.resume(url, queued=True)
+    decisions = [resumed.consider(url, 1) for url in variants[3:]]
+    assert [d.reason for d in decisions] == ["trap_guard"] * 3
+    assert "over 3 query variants of /orgs/x/search" in decisions[0].detail
+
+
 def test_retry_after():
     assert retry_after_seconds(b"120") == 120
     assert retry_after_seconds(b"99999") == 300  # capped
