@@ -57,6 +57,8 @@ class AuditSettings:
     blocked_hosts: tuple[str, ...] = ANALYTICS_HOSTS
     # Closing a tab or a context; past it the context, then the whole browser, is replaced.
     close_timeout_s: float = 10.0
+    # Every request of the browser carries it; None leaves Chromium's own ("HeadlessChrome").
+    user_agent: str | None = None
 
     def attempt_budget_s(self) -> float:
         """The longest one attempt at a page may take: opening a tab and loading the page,
@@ -192,6 +194,7 @@ class Auditor:
         width, height = self.settings.viewport
         context = await self._browser.new_context(
             viewport={"width": width, "height": height},
+            user_agent=self.settings.user_agent,
             ignore_https_errors=False,
             service_workers="block",
             accept_downloads=False,

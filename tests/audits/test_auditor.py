@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from local_server import serve_handler
 
 from massaudit.audits.collector import Auditor, AuditSettings
+from massaudit.crawler.settings import user_agent
 from massaudit.pipeline.static_server import serve_directory
 
 pytestmark = pytest.mark.browser
@@ -168,3 +172,43 @@ def test_windows_a_page_opens_are_closed(tmp_path):
         result, open_pages = asyncio.run(run(base))
     assert result.error is None and result.title == "Opener"
     assert open_pages == 1
+
+
+USER_AGENT_PAGE = (
+    b'<!doctype html><html lang="en"><head><title>UA</title><link rel="stylesheet" href="/ua.css">'
+    b"</head><body><main><h1>UA</h1><script>fetch('/ua-fetch');</script></main></body></html>"
+)
+
+
+def test_every_request_of_the_browser_carries_the_user_agent_it_is_given():
+    agents: dict[str, str | None] = {}
+    fetched = threading.Event()
+
+    class Recorder(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            agents[self.path] = self.headers.get("User-Agent")
+            page = self.path == "/ua.html"
+            body = USER_AGENT_PAGE if page else b""  # the stylesheet and the fetch: empty
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html" if page else "text/css")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            if self.path == "/ua-fetch":
+                fetched.set()
+
+    ours = user_agent("9.9.9", "https://example.org/contact")
+    with serve_handler(Recorder) as base:
+        settings = AuditSettings(concurrency=1, collect_facts=False, user_agent=ours)
+        (result,), _ = _audit_in_order(base, ["ua.html"], settings)
+        assert fetched.wait(30), "the page's fetch() never reached the server"
+    assert result.error is None and result.title == "UA"
+    assert {path: agents.get(path) for path in ("/ua.html", "/ua.css", "/ua-fetch")} == {
+        "/ua.html": ours,
+        "/ua.css": ours,
+        "/ua-fetch": ours,
+    }
+    assert "HeadlessChrome" not in ours and "massaudit/9.9.9" in ours
