@@ -318,26 +318,23 @@ def with_extra_scores(
 
 
 def is_broken(state: UrlStateRow) -> bool:
-    """A URL that failed to load: crawled and failed, or outside the site and checked."""
-    if state.state != "skipped":
-        return False
-    if state.reason in BROKEN_REASONS:
-        return True
-    checked = state.reason == "out_of_scope" and state.detail.startswith("link checked")
-    return checked and (state.status is None or state.status >= 400)
+    """A URL of the site that its crawl fetched and that failed to load. Links outside the site
+    (other hosts, excluded paths), even when checked, are not the site's broken links."""
+    return state.state == "skipped" and state.reason in BROKEN_REASONS
 
 
 def _attach_crawl_facts(
     pages: list[PageView], states: list[UrlStateRow], links: list[tuple[int, str]]
 ) -> None:
-    """Give each page its broken links: links to URLs of the run that failed to load."""
-    broken = {s.url: s for s in states if is_broken(s)}
+    """Give each page its broken links: links to URLs of its own site that failed to load."""
+    broken = {(s.site_id, s.url): s for s in states if is_broken(s)}
     if not broken:
         return
     by_id = {p.row.id: p for p in pages}
     for page_id, target in links:
-        if target in broken and page_id in by_id:
-            by_id[page_id].broken_links.append(broken[target])
+        page = by_id.get(page_id)
+        if page is not None and (page.row.site_id, target) in broken:
+            page.broken_links.append(broken[(page.row.site_id, target)])
 
 
 def _not_audited(states: list[UrlStateRow]) -> dict[str, list[UrlStateRow]]:
