@@ -46,7 +46,7 @@ SORTS = (
     ("index-by-equity.html", "lowest equity score first", "equity"),
     ("index-by-name.html", "name", "name"),
     ("index-by-accessibility.html", "lowest accessibility score first", "accessibility"),
-    ("index-by-change.html", "biggest drop since the previous run first", "change"),
+    ("index-by-change.html", "biggest drop since the last audit first", "change"),
 )
 
 
@@ -64,6 +64,7 @@ def make_environment(catalogue: Catalogue) -> Environment:
     env.filters["signed"] = _signed
     env.filters["history_svg"] = history_svg
     env.filters["occurrences_of"] = _occurrences_of
+    env.filters["anchor"] = anchor
 
     def sc_label(number: str) -> str:
         sc = catalogue.criteria.get(number)
@@ -293,6 +294,16 @@ def _format_datetime(value: datetime | None) -> str:
 
 def _count_of(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+_ID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def anchor(value: str, prefix: str) -> str:
+    """The HTML id (and URL fragment) `prefix-value` of a value from the store, such as a rule
+    id: a valid id that no other value of the same prefix gives, so ids built from crawled data
+    never collide. Lower-case letters, digits and `-` stay; any other character is `_<hex>_`."""
+    return f"{prefix}-" + "".join(c if c in _ID_SAFE else f"_{ord(c):x}_" for c in str(value))
 
 
 def _occurrences_of(page: object, fp: str, fingerprints: dict[int, str]) -> int:

@@ -167,6 +167,8 @@ def test_rendered_scorecard_says_not_audited_and_leads_with_compliance(store, ca
     site = (out / "site" / "parks.html").read_text()
     assert "Not audited this run:</strong> no page could be tested" in site
     assert "Fixed issues" not in site
+    agency = (out / "agency" / "parks.html").read_text()
+    assert "No site of Department of Parks was audited this run: nothing is compared." in agency
     index = (out / "index.html").read_text()
     assert "Sites not audited this run (3)" in index  # camps and transit have no page
     summary = index.split('<dl class="summary">', 1)[1]
