@@ -79,6 +79,11 @@ def site_hosts(config: Mapping[str, Any] | None, site_ids: Iterable[str]) -> dic
     }
 
 
+def _title(text: str) -> str:
+    # A rule the catalogue does not know is named by its id, which a page may have left empty.
+    return text.strip() or "Unnamed check"
+
+
 _IMPACT_ORDER = {"critical": 0, "serious": 1, "moderate": 2, "minor": 3, None: 4}
 
 
@@ -102,7 +107,7 @@ def group_issues(
                 issue = issues[fp] = IssueView(
                     fingerprint=fp,
                     rule_id=finding.rule_id,
-                    title=rule.title if rule else finding.rule_id,
+                    title=_title(rule.title if rule else finding.rule_id),
                     category=finding.category,
                     impact=finding.impact or (rule.impact if rule else None),
                     weight=rule.weight if rule else 1.0,

@@ -79,6 +79,39 @@ class PageView:
     def value(self, key: str) -> float | None:
         return (self.row.scores or {}).get(key)
 
+    def failure_groups(self, catalogue: Catalogue) -> list[FailureGroup]:
+        """The page's failures as its page lists them: per category (the catalogue's order,
+        then categories it does not know), per rule; a rule is listed once, under the category
+        of its first failure, so each rule has one section (and one anchor) on the page."""
+        by_rule: dict[str, list[FindingRow]] = {}
+        for finding in self.failures:
+            by_rule.setdefault(finding.rule_id, []).append(finding)
+        groups: dict[str, FailureGroup] = {}
+        for rule_id in sorted(by_rule):
+            category = by_rule[rule_id][0].category
+            if category not in groups:
+                known = catalogue.categories.get(category)
+                title = known.title if known else f"Other checks ({category})"
+                groups[category] = FailureGroup(category, title)
+            groups[category].rules.append((rule_id, by_rule[rule_id]))
+        order = {category: n for n, category in enumerate(catalogue.categories)}
+        return sorted(
+            groups.values(), key=lambda g: (order.get(g.category, len(order)), g.category)
+        )
+
+
+@dataclass
+class FailureGroup:
+    """One category of a page's failures: rule id -> its failures on the page."""
+
+    category: str
+    title: str
+    rules: list[tuple[str, list[FindingRow]]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(findings) for _rule, findings in self.rules)
+
 
 @dataclass
 class GroupView:

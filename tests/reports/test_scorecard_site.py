@@ -1,7 +1,9 @@
 """The scorecard site over two demo runs with a page fixed in between, in the real browser:
 the template problem is one issue, the fixed page's issues show as fixed and the score moves up;
 the site is axe-clean, its internal links resolve, it has no script; a screenshot of an agency
-page is saved for a human to look at (out/screenshots/agency-demo-parks.png)."""
+page is saved for a human to look at (out/screenshots/agency-demo-parks.png). A scorecard of
+hostile, varied stored content (odd rule ids, categories and titles; a rule failing and needing
+review on one page, in several categories) is axe-clean too."""
 
 from __future__ import annotations
 
@@ -10,14 +12,21 @@ import csv
 import json
 import os
 import shutil
+from urllib.parse import quote
 
 import pytest
 from integration_helpers import REPO, axe_violations, massaudit
-from scorecard_runs import assert_internal_links_resolve
+from scorecard_runs import VERSIONS, assert_internal_links_resolve
 
 from massaudit.crawler.sites import load_sites
 from massaudit.demo.site import build_site
 from massaudit.pipeline.static_server import serve_directory
+from massaudit.reports.site import render_scorecard
+from massaudit.reports.views import build_scorecard
+from massaudit.rules.catalogue import load_catalogue
+from massaudit.rules.judge import PageJudgement, judge
+from massaudit.rules.model import Finding, PageArtifacts
+from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser
 SITE = "demo-parks"
@@ -139,3 +148,70 @@ async def _screenshot(url: str):
         finally:
             await browser.close()
     return path
+
+
+# --- a scorecard of hostile, varied content stays axe-clean --------------------------------------
+
+ODD_RULES = ['a b"c<d>', "a_20_b", "Fail_1", "fail-1", "ü-règle", "needs-review", "", " \t"]
+ODD_TITLES = ["<h1>Title</h1>", "", "Same title", "Same title", "x" * 300]
+
+
+def odd_page(n: int, catalogue) -> tuple[PageArtifacts, PageJudgement]:
+    """A page whose rules fail and need review at once, in odd categories, under odd ids."""
+    url = f"http://x/odd/{n}/?q=<b>&r={'%22' * n}"
+
+    def node(selector: str, html: str) -> dict:
+        return {"target": [selector], "html": html, "impact": "serious", "failureSummary": "<b>x"}
+
+    contrast = node(f"p:nth-child({n})", f"<p style='color:#aaa'>Text {n}</p>")
+    axe = {
+        "violations": [
+            {"id": "color-contrast", "nodes": [contrast]},
+            {"id": "image-alt", "nodes": [node("img", f'<img src="{n}.png">')]},
+            *(
+                {"id": rule, "tags": ["wcag2a", "wcag111"], "nodes": [node("div", "<div>")]}
+                for rule in ODD_RULES
+            ),
+        ],
+        "incomplete": [
+            {"id": "color-contrast", "nodes": [node("span", "<span>?</span>")]},
+            *({"id": rule, "nodes": [node("b", "<b>")]} for rule in ODD_RULES),
+        ],
+    }
+    artifacts = PageArtifacts(url, url, 200, ODD_TITLES[n % len(ODD_TITLES)], axe)
+    judgement = judge(artifacts, catalogue)
+    moved = [  # the same rules in other categories, known and unknown, on the same page
+        Finding(rule, category, "fail", "minor", "main", "<main>", ())
+        for rule in ("image-alt", "color-contrast", *ODD_RULES)
+        for category in ("plain-language", "Accessibility", 'odd "category"')
+    ]
+    judgement.findings.extend(moved)
+    return artifacts, judgement
+
+
+def test_scorecard_of_hostile_varied_content_is_axe_clean(tmp_path):
+    catalogue = load_catalogue()
+    store = Store(str(tmp_path / "audit.sqlite"))
+    config = {
+        "agencies": [{"id": "odd", "name": "<Odd> & agency"}],
+        "sites": [
+            {"id": "odd-a", "agency": "odd", "name": "Odd", "start_urls": ["http://x/"]},
+            {"id": "odd-b", "agency": "odd", "name": "Odd", "start_urls": ["http://y/"]},
+        ],
+    }
+    run_id = store.begin_run(config, {}, VERSIONS)
+    for n in range(1, 6):
+        artifacts, judgement = odd_page(n, catalogue)
+        site = "odd-a" if n % 2 else "odd-b"
+        store.save_page(
+            run_id, site_id=site, agency_id="odd", depth=0, artifacts=artifacts, judgement=judgement
+        )
+    store.finish_run(run_id, "complete", {})
+    out = tmp_path / "out"
+    render_scorecard(build_scorecard(store, store.get_run(run_id), catalogue), catalogue, out)
+    assert_internal_links_resolve(out)
+    pages = sorted(out.rglob("*.html"))
+    with serve_directory(out) as base:
+        urls = [f"{base}/{quote(p.relative_to(out).as_posix())}" for p in pages]
+        results = axe_violations(urls)
+    assert {url: ids for url, ids in results.items() if ids} == {}

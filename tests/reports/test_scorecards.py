@@ -16,7 +16,7 @@ from scorecard_runs import PATHS, SEARCH_BUTTON, artifacts, assert_internal_link
 from massaudit.reports.compliance import compliance_matrix
 from massaudit.reports.export import findings_csv, issues_csv
 from massaudit.reports.issues import group_issues, site_hosts
-from massaudit.reports.site import render_scorecard
+from massaudit.reports.site import anchor, render_scorecard
 from massaudit.reports.traffic import TrafficError, load_traffic, views_for
 from massaudit.reports.views import build_scorecard
 from massaudit.rules.catalogue import load_catalogue
@@ -168,8 +168,8 @@ def test_rendered_site_links_resolve_without_javascript(two_runs, catalogue, tmp
     for path in out.rglob("*.html"):
         assert "<script" not in path.read_text()
     agency = (out / "agency" / "parks.html").read_text()
-    for anchor in ("fix-first", "issues", "wcag-matrix", "trends", "not-audited", "exports"):
-        assert f'id="{anchor}"' in agency
+    for section in ("fix-first", "issues", "wcag-matrix", "trends", "not-audited", "exports"):
+        assert f'id="{section}"' in agency
     assert "Fix once, fixes 5 pages" in agency
     assert "<svg" in agency and "Score history of" in agency
     data = json.loads((out / "export" / "agency" / "parks.json").read_text())
@@ -259,3 +259,11 @@ def test_failing_document_is_in_fix_first_with_its_documents_gain(tmp_path, cata
         'href="#document-1">Document permit.pdf</a>'
         in (out / "site" / "parks-site.html").read_text()
     )
+
+
+def test_anchor_ids_are_valid_and_never_collide():
+    values = ["a b", "a_20_b", "A", "a", "", " ", "fail-1", "ü", 'x"><b>']
+    ids = [anchor(value, "fail") for value in values]
+    assert len(set(ids)) == len(values)
+    assert all(re.fullmatch(r"fail-[a-z0-9_-]*", i) for i in ids)
+    assert anchor("color-contrast", "fail") == "fail-color-contrast"
