@@ -5,6 +5,7 @@ guard that fails when the tables change without a migration)."""
 from __future__ import annotations
 
 import shutil
+import tomllib
 
 import pytest
 from alembic import command
@@ -12,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from at_once import at_once
 from integration_helpers import massaudit
+from repo_paths import REPO
 from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from store_fixture import dump_path, load_dump
 
@@ -80,6 +82,21 @@ def test_the_migrations_have_one_head_and_it_is_the_schema_version():
     assert scripts().get_heads() == [revision_id(SCHEMA_VERSION)]
     ids = [script.revision for script in scripts().walk_revisions()]
     assert all(len(rev) == 4 and rev.isdigit() for rev in ids), ids
+
+
+def test_every_migration_file_ships_in_the_wheel():
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
+    store = MIGRATIONS.parent
+    shipped = {
+        path for glob in setuptools["package-data"]["massaudit.store"] for path in store.glob(glob)
+    }
+    files = {
+        path for path in MIGRATIONS.rglob("*") if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert MIGRATIONS / "env.py" in files
+    assert sorted(str(path.relative_to(store)) for path in files - shipped) == []
 
 
 def test_a_store_made_before_migrations_is_adopted_with_every_row(schema_4_store, tmp_path):
