@@ -31,7 +31,7 @@ from massaudit.pipeline.rejudge import rejudge_run
 from massaudit.pipeline.resume import run_to_resume
 from massaudit.pipeline.scorecard import write_scorecard
 from massaudit.pipeline.site_level import check_disabled_rules
-from massaudit.pipeline.summary import summary_lines
+from massaudit.pipeline.summary import not_audited_lines, summary_lines
 from massaudit.progress import Progress
 from massaudit.reports.export import export_json
 from massaudit.reports.safe_output import dumps_json
@@ -235,7 +235,10 @@ def _audit_and_report(
     index = _write_scorecard(store, run, load_catalogue(), out, args)
     print("\n".join(summary_lines(summary, run)))
     print(f"Scorecard: {index}")
-    return EXIT_OK if summary.status == "complete" else EXIT_FAILED
+    for line in not_audited_lines(run):  # a site not audited fails the run, whatever else did
+        print(f"massaudit: {line}", file=sys.stderr)
+    complete = summary.status == "complete" and not summary.sites_not_audited
+    return EXIT_OK if complete else EXIT_FAILED
 
 
 def _audit_settings(args: argparse.Namespace) -> AuditSettings:

@@ -81,6 +81,8 @@ class AuditHooks:
             return
         self.summary.documents_checked += 1
         self.summary.documents_reused += reused
+        if document.outcome is not None:  # stored with the document's findings
+            self.summary.urls.add([document.outcome])
         self.log.event(
             "document checked",
             site=document.site_id,
@@ -104,7 +106,7 @@ class AuditHooks:
                 artifacts = await self._audit_within_budget(page, hosts)
                 # Judging and storing run on one worker thread, off the event loop that drives
                 # the browser, and in order (one writer for SQLite).
-                judgement, state = await asyncio.get_running_loop().run_in_executor(
+                judgement, outcome = await asyncio.get_running_loop().run_in_executor(
                     self.writer, self._judge_and_store, page, artifacts
                 )
         except Exception as exc:  # no browser, or the store is gone: stop, lose nothing silently
@@ -118,9 +120,9 @@ class AuditHooks:
         summary.pages_retried = self.auditor.retried
         if artifacts.error:
             summary.pages_failed += 1
-            summary.skipped[state["reason"]] += 1
         else:
             summary.pages_audited += 1
+        summary.urls.add([outcome])
         self._count(page.discovered)
         summary.per_site[page.site_id] += 1
         for finding in judgement.findings:
@@ -179,9 +181,9 @@ class AuditHooks:
 
     def _judge_and_store(
         self, page: FetchedPage, artifacts: PageArtifacts
-    ) -> tuple[PageJudgement, dict]:
+    ) -> tuple[PageJudgement, UrlOutcome]:
         judgement = judge(artifacts, self.catalogue, self.checks.get(page.site_id))
-        state = _page_state(page.site_id, page.url, page.depth, artifacts)
+        outcome = _page_outcome(page.site_id, page.url, page.depth, artifacts)
         self.store.save_page(
             self.summary.run_id,
             site_id=page.site_id,
@@ -193,19 +195,17 @@ class AuditHooks:
             etag=page.etag,
             last_modified=page.last_modified,
             content_hash=page.content_hash,
-            url_state=state,
+            url_state=asdict(outcome),
             discovered=[asdict(o) for o in page.discovered],
         )
-        return judgement, state
+        return judgement, outcome
 
     async def reuse(
         self, page: ReusedPage, discover: Callable[[list[str]], list[UrlOutcome]]
     ) -> list[str]:
         if self.failed:
             return []
-        state = asdict(
-            UrlOutcome(page.site_id, page.url, UNCHANGED, None, page.how, depth=page.depth)
-        )
+        outcome = UrlOutcome(page.site_id, page.url, UNCHANGED, None, page.how, depth=page.depth)
         discovered: list[UrlOutcome] = []
 
         def states_of_links(links: list[str]) -> list[dict[str, Any]]:
@@ -217,13 +217,14 @@ class AuditHooks:
                 self.summary.run_id,
                 page.previous.page_id,
                 depth=page.depth,
-                url_state=state,
+                url_state=asdict(outcome),
                 discover=states_of_links,
             )
         except Exception as exc:  # the store is gone: stop, lose nothing silently
             self.failed = True
             self.stop(exc)
             return []
+        self.summary.urls.add([outcome])
         self._count(discovered)
         self.summary.pages_reused += 1
         self.summary.per_site[page.site_id] += 1
@@ -239,9 +240,10 @@ class AuditHooks:
         self._count(outcomes)
 
     def _count(self, outcomes: list[UrlOutcome] | tuple[UrlOutcome, ...]) -> None:
+        """Count URL states just stored (or queued to be stored, in order) and log the skips."""
+        self.summary.urls.add(outcomes)
         for outcome in outcomes:
             if outcome.state == SKIPPED:
-                self.summary.skipped[outcome.reason or "unknown"] += 1
                 self.log.event(
                     "url skipped",
                     site=outcome.site_id,
@@ -254,12 +256,10 @@ class AuditHooks:
                 self.summary.discovered += 1
 
 
-def _page_state(site_id: str, url: str, depth: int, artifacts: PageArtifacts) -> dict:
+def _page_outcome(site_id: str, url: str, depth: int, artifacts: PageArtifacts) -> UrlOutcome:
     if artifacts.error is None:
-        return asdict(UrlOutcome(site_id, url, AUDITED, status=artifacts.status, depth=depth))
+        return UrlOutcome(site_id, url, AUDITED, status=artifacts.status, depth=depth)
     reason = "timeout" if "Timeout" in artifacts.error else "browser_error"
     if artifacts.error.startswith(OutOfScopeNavigation.__name__):
         reason = REDIRECT_OUT_OF_SCOPE
-    return asdict(
-        UrlOutcome(site_id, url, SKIPPED, reason, artifacts.error, artifacts.status, depth)
-    )
+    return UrlOutcome(site_id, url, SKIPPED, reason, artifacts.error, artifacts.status, depth)

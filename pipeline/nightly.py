@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from scrapy.crawler import AsyncCrawlerRunner
@@ -13,21 +13,19 @@ from scrapy.crawler import AsyncCrawlerRunner
 from massaudit.audits.axe import AXE_VERSION
 from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.crawler.items import ResumeState
-from massaudit.crawler.settings import crawl_settings, run_on_reactor
+from massaudit.crawler.settings import crawl_settings, run_on_reactor, user_agent
 from massaudit.crawler.sites import SitesConfig
 from massaudit.crawler.spider import SiteSpider
 from massaudit.pipeline.finish import finish_run
 from massaudit.pipeline.hooks import AuditHooks
+from massaudit.pipeline.not_audited import sites_not_audited
 from massaudit.pipeline.run_log import LogWriteError, RunLog
+from massaudit.pipeline.run_options import RunError, resumed_options, stored_options
 from massaudit.pipeline.site_level import check_settings
 from massaudit.pipeline.summary import ProgressCallback, RunSummary
 from massaudit.rules.catalogue import Catalogue, load_catalogue
 from massaudit.rules.scoring import SCORING_VERSION
 from massaudit.store.db import RunVersions, Store, StoreError
-
-
-class RunError(RuntimeError):
-    """A run that cannot start (e.g. nothing to resume); one line for the operator."""
 
 
 def run_audit(
@@ -41,11 +39,12 @@ def run_audit(
     full: bool = False,
     log_path: Path | None = None,
 ) -> RunSummary:
-    """Run one audit of `sites` into `store`; with `resume_run`, continue that stored run.
+    """Run one audit of `sites` into `store`; with `resume_run`, continue that stored run with
+    the options it started with (RunError when `audit_settings` or `full` ask for others).
 
     Pages whose content has not changed since the last complete run are carried over unless
     `full`. A run that dies keeps its pages and is marked incomplete. `tool_version` (massaudit's
-    version) is stored with the run and sent in the crawler's User-Agent.
+    version) is stored with the run and sent in the crawler's and the browser's User-Agent.
     """
     catalogue = load_catalogue()
     audit_settings = audit_settings or AuditSettings()
@@ -61,6 +60,7 @@ def run_audit(
             raise RunError(f"--resume: run {resume_run} is complete; nothing to resume")
         if run.status == "running":
             raise RunError(f"--resume: run {resume_run} is still running (pid {run.pid})")
+        audit_settings, full = resumed_options(run.id, run.options, audit_settings, full)
         sites = SitesConfig.from_dict(run.config)
         seen, queued = store.resume_state(run.id)
         resume = ResumeState(seen=seen, queued=queued)
@@ -69,11 +69,15 @@ def run_audit(
     else:
         run_id = store.begin_run(
             config=sites.to_dict(),
-            options={"audit": asdict(audit_settings), "full": full},
+            options=stored_options(audit_settings, full),
             versions=RunVersions(tool_version, AXE_VERSION, catalogue.version, SCORING_VERSION),
         )
+    if audit_settings.user_agent is None:
+        audit_settings = replace(audit_settings, user_agent=user_agent(tool_version))
     previous = {} if full else store.previous_pages(run_id, [s.id for s in sites.sites])
     summary = RunSummary(run_id)
+    if resume is not None:
+        summary.urls.seed(resume.seen)
     started = time.monotonic()
     error: str | None = None
     log = RunLog(log_path)
@@ -120,9 +124,16 @@ def run_audit(
         totals: dict[str, int] = {}
         if not store_gone:  # else the run stays "running" until the next command finds its
             totals = store.state_counts(run_id)  # process gone and marks it incomplete
+            summary.sites_not_audited = sites_not_audited(store, run_id, sites, summary.urls)
             summary_dict = summary.to_dict() | {"states": totals}
             store.finish_run(run_id, summary.status, summary_dict, error)
-        log.event("run finished", status=summary.status, error=error, states=totals)
+        log.event(
+            "run finished",
+            status=summary.status,
+            error=error,
+            states=totals,
+            sites_not_audited=summary.sites_not_audited,
+        )
         log.close()
     return summary
 

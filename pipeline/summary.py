@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from massaudit.pipeline.url_tally import UrlTally, skipped_by_reason
 
 
 @dataclass
@@ -19,20 +21,29 @@ class RunSummary:
     pages_failed: int = 0
     documents_checked: int = 0
     documents_reused: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
     findings: Counter[str] = field(default_factory=Counter)
     per_site: Counter[str] = field(default_factory=Counter)
     # Browsers replaced because one died or got stuck, and pages audited again after that.
     browser_restarts: int = 0
     pages_retried: int = 0
     seconds: float = 0.0
+    # Sites with no page audited or carried over, each {"site": id, "reason": one line}.
+    sites_not_audited: list[dict[str, str]] = field(default_factory=list)
+    urls: UrlTally = field(default_factory=UrlTally, repr=False)
     started: float = field(default_factory=time.monotonic, repr=False)
 
+    @property
+    def skipped(self) -> Counter[str]:
+        """URLs of the run whose state is skipped, by reason (the store's count, as it goes)."""
+        return self.urls.skipped()
+
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data.pop("started")
-        for key in ("skipped", "findings", "per_site"):
-            data[key] = dict(getattr(self, key))
+        """What is stored as the run's summary (JSON)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_STORED}
+        for key in ("findings", "per_site"):
+            data[key] = dict(data[key])
+        data["skipped"] = dict(self.skipped)
+        data["sites_not_audited"] = [dict(site) for site in self.sites_not_audited]
         return data
 
     @property
@@ -42,6 +53,8 @@ class RunSummary:
         return done / elapsed * 60 if elapsed > 0 else 0.0
 
 
+_NOT_STORED = {"urls", "started"}  # every URL of the run; a clock reading
+
 # Called after each page audited or reused, with the summary so far and the page's URL.
 ProgressCallback = Callable[[RunSummary, str], None]
 
@@ -49,7 +62,7 @@ ProgressCallback = Callable[[RunSummary, str], None]
 def summary_lines(summary: RunSummary, run: Any) -> list[str]:
     """The end-of-run report: totals from the stored run, then skip reasons and pages per site."""
     states = (run.summary or {}).get("states", {})
-    skipped = {k.split(":", 1)[1]: v for k, v in states.items() if k.startswith("skipped:")}
+    skipped = skipped_by_reason(states)
     lines = [
         f"Run {summary.run_id} {summary.status} in {summary.seconds:.0f} s: "
         f"{states.get('audited', 0)} pages audited, {states.get('unchanged', 0)} unchanged "
@@ -61,7 +74,24 @@ def summary_lines(summary: RunSummary, run: Any) -> list[str]:
         lines.append(f"  stopped: {run.error}")
     for reason, count in sorted(skipped.items(), key=lambda item: -item[1]):
         lines.append(f"  skipped, {reason}: {count}")
+    not_audited = {entry["site"]: entry["reason"] for entry in summary.sites_not_audited}
     for site in (run.config or {}).get("sites", []):
         count = summary.per_site.get(site["id"], 0)
-        lines.append(f"  {site['id']}: {count} {'page' if count == 1 else 'pages'} this time")
+        if site["id"] in not_audited:
+            lines.append(f"  {site['id']}: not audited: {not_audited[site['id']]}")
+        else:
+            lines.append(f"  {site['id']}: {count} {'page' if count == 1 else 'pages'} this time")
     return lines
+
+
+def not_audited_lines(run: Any) -> list[str]:
+    """One line per site the stored run could not audit, naming the site and its start URL."""
+    start_urls = {
+        site["id"]: (site.get("start_urls") or ["no start URL"])[0]
+        for site in (run.config or {}).get("sites", [])
+    }
+    return [
+        f"site {entry['site']} ({start_urls.get(entry['site'], 'not in the run')}) not audited: "
+        f"{entry['reason']}"
+        for entry in (run.summary or {}).get("sites_not_audited", [])
+    ]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from http.server import BaseHTTPRequestHandler
 
 import pytest
-from local_server import serve_handler
+from local_server import QuietHandler, serve_handler
 
 from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.crawler.settings import user_agent
@@ -184,19 +183,12 @@ def test_every_request_of_the_browser_carries_the_user_agent_it_is_given():
     agents: dict[str, str | None] = {}
     fetched = threading.Event()
 
-    class Recorder(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
+    class Recorder(QuietHandler):
         def do_GET(self) -> None:
             agents[self.path] = self.headers.get("User-Agent")
             page = self.path == "/ua.html"
-            body = USER_AGENT_PAGE if page else b""  # the stylesheet and the fetch: empty
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html" if page else "text/css")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            # The stylesheet and the fetch() get an empty answer.
+            self.answer(200, USER_AGENT_PAGE if page else b"", "text/html" if page else "text/css")
             if self.path == "/ua-fetch":
                 fetched.set()
 

@@ -3,19 +3,16 @@ and documents as a run never killed (fault injection through MASSAUDIT_FAULT).""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from integration_helpers import REPO, massaudit
+from integration_helpers import REPO, massaudit, massaudit_killed
 from sqlalchemy import create_engine, text
 from tree_site import serve_tree, site_entry, sites_toml
 
-from massaudit.store.db import FAULT_ENV, Store
+from massaudit.store.db import Store
 
 pytestmark = pytest.mark.browser
 
@@ -81,21 +78,7 @@ def clean(served):
 def test_kill_9_after_a_page_commit_then_resume_equals_a_clean_run(served, clean, commits):
     tmp, _ = served
     db = tmp / f"killed-{commits}.sqlite"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "massaudit.cli", *run_command(tmp, db)],
-        cwd=REPO,
-        env={**os.environ, FAULT_ENV: f"kill-after-page-commit:{commits}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    returncode = process.wait(timeout=300)
-    with contextlib.suppress(ProcessLookupError):  # the browser, if it outlived the process
-        os.killpg(process.pid, signal.SIGKILL)
-    stderr = process.stderr.read()
-    process.stderr.close()
-    assert returncode == -signal.SIGKILL, stderr
+    massaudit_killed(*run_command(tmp, db), commits=commits)
     store = Store(str(db))
     assert len(store.pages(1)) == commits and store.documents(1) == []
     store.close()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from repo_paths import REPO
 
-__all__ = ["REPO", "axe_violations", "massaudit", "stored_pages"]
+__all__ = ["REPO", "axe_violations", "massaudit", "massaudit_killed", "stored_pages"]
 
 
 def massaudit(*args: str, env: dict[str, str] | None = None, timeout: float = 900):
@@ -23,6 +25,28 @@ def massaudit(*args: str, env: dict[str, str] | None = None, timeout: float = 90
         text=True,
         timeout=timeout,
     )
+
+
+def massaudit_killed(*args: str, commits: int) -> None:
+    """Run the `massaudit` command and kill it (-9) right after its `commits`-th page commit
+    (fault injection through MASSAUDIT_FAULT); fails unless it died that way."""
+    from massaudit.store.db import FAULT_ENV
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "massaudit.cli", *args],
+        cwd=REPO,
+        env={**os.environ, FAULT_ENV: f"kill-after-page-commit:{commits}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    returncode = process.wait(timeout=300)
+    with contextlib.suppress(ProcessLookupError):  # the browser, if it outlived the process
+        os.killpg(process.pid, signal.SIGKILL)
+    stderr = process.stderr.read()
+    process.stderr.close()
+    assert returncode == -signal.SIGKILL, stderr
 
 
 def axe_violations(urls: list[str]) -> dict[str, list[str]]:

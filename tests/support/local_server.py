@@ -8,6 +8,25 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test server's handler: logs nothing, answers HEAD as GET does (without the body), and
+    sends a whole answer with `answer`. Subclasses write `do_GET`."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def answer(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
 @contextmanager
 def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """`http://127.0.0.1:PORT` of a threaded server on a free port, for the with-block."""
