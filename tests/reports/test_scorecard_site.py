@@ -11,6 +11,7 @@ import asyncio
 import csv
 import json
 import os
+import re
 import shutil
 from urllib.parse import quote
 
@@ -79,6 +80,15 @@ def test_template_problem_is_one_issue_with_its_page_count(two_runs):
     assert len(buttons) == 1 and len(buttons[0]["pages"]) == 11  # every Parks page
     agency_html = (out / "agency" / "demo-parks.html").read_text()
     assert "Fix once, fixes 11 pages" in agency_html
+
+    def issue_text(issue: dict) -> str:
+        html = (out / "issue" / f"{issue['fingerprint']}.html").read_text()
+        return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+    assert "on 11 pages. " in issue_text(buttons[0])
+    assert "Where it occurs (11 pages)" in issue_text(buttons[0])
+    single = next(i for i in data["issues"] if len(i["pages"]) == 1)
+    assert "on 1 page. " in issue_text(single)
 
 
 def test_fixed_page_shows_issue_fixed_and_score_up(two_runs):
