@@ -20,9 +20,7 @@ from massaudit.reports.site import anchor, render_scorecard
 from massaudit.reports.traffic import TrafficError, load_traffic, views_for
 from massaudit.reports.views import build_scorecard
 from massaudit.rules.catalogue import load_catalogue
-from massaudit.rules.checks.document_rules import judge_document
 from massaudit.rules.fingerprint import fingerprint
-from massaudit.rules.judge import judge
 from massaudit.store.db import Store
 
 
@@ -218,34 +216,9 @@ def test_issue_pages_count_pages_in_words(two_runs, catalogue, tmp_path):
 
 def test_failing_document_is_in_fix_first_with_its_documents_gain(tmp_path, catalogue):
     store = Store(str(tmp_path / "audit.sqlite"))
-    run_id = store.begin_run(scorecard_runs.CONFIG, {}, scorecard_runs.VERSIONS)
-    for path in PATHS[:2]:
-        arts = artifacts(path, search_bug=False, image_bug=True)
-        store.save_page(
-            run_id,
-            site_id="parks-site",
-            agency_id="parks",
-            depth=0,
-            artifacts=arts,
-            judgement=judge(arts, catalogue),
-        )
-    facts = pdf(marked=False)  # an untagged PDF: the documents score is 0.0 (F)
-    findings, outcomes = judge_document(facts, catalogue, None)
-    store.save_document(
-        run_id,
-        site_id="parks-site",
-        agency_id="parks",
-        url="http://x/doc/permit.pdf",
-        kind="pdf",
-        content_type="application/pdf",
-        size=1000,
-        sha256="0" * 64,
-        facts=facts,
-        rule_outcomes=outcomes,
-        findings=findings,
-        linked_from=[f"http://x{PATHS[0]}"],
-    )
-    store.finish_run(run_id, "complete", {})
+    pages = {p: artifacts(p, search_bug=False, image_bug=True) for p in PATHS[:2]}
+    # An untagged PDF: the documents score is 0.0 (F).
+    run_id = store_run(store, catalogue, pages, {"http://x/doc/permit.pdf": pdf(marked=False)})
     card = build_scorecard(store, store.get_run(run_id), catalogue)
     [site] = card.sites
     assert site.scores.value("documents") == 0.0

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from massaudit.rules.checks.document_rules import judge_document
 from massaudit.rules.judge import judge
 from massaudit.rules.model import PageArtifacts
 from massaudit.store.db import RunVersions, Store
@@ -47,7 +48,13 @@ def artifacts(path: str, *, search_bug: bool, image_bug: bool, n: int = 1) -> Pa
     )
 
 
-def store_run(store: Store, catalogue, pages: dict[str, PageArtifacts]) -> int:
+def store_run(
+    store: Store,
+    catalogue,
+    pages: dict[str, PageArtifacts],
+    documents: dict[str, dict] | None = None,
+) -> int:
+    """A complete run of `pages` and `documents` (URL -> PDF facts, linked from every page)."""
     run_id = store.begin_run(CONFIG, {}, VERSIONS)
     for arts in pages.values():
         store.save_page(
@@ -57,6 +64,22 @@ def store_run(store: Store, catalogue, pages: dict[str, PageArtifacts]) -> int:
             depth=0,
             artifacts=arts,
             judgement=judge(arts, catalogue),
+        )
+    for n, (url, facts) in enumerate((documents or {}).items()):
+        findings, outcomes = judge_document(facts, catalogue, None)
+        store.save_document(
+            run_id,
+            site_id="parks-site",
+            agency_id="parks",
+            url=url,
+            kind="pdf",
+            content_type="application/pdf",
+            size=1000,
+            sha256=f"{n:064d}",
+            facts=facts,
+            rule_outcomes=outcomes,
+            findings=findings,
+            linked_from=[a.url for a in pages.values()],
         )
     store.finish_run(run_id, "complete", {})
     return run_id
