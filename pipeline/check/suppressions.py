@@ -19,7 +19,8 @@ page = "forms/apply.html"               # optional: only on this page key (file 
 An entry matches a finding when every key it gives matches (at least one of `rule`,
 `selector`, `selector_regex` or `fingerprint` is required). Suppressed findings never fail the
 gate and are listed as suppressed in the reports. Any problem stops with one line naming the
-file, the entry and the key (exit code 2).
+file, the entry and the key (exit code 2). A fingerprint is of one version of
+rules/fingerprint.py (FINGERPRINT_VERSION); after a new version, copy it again from a report.
 """
 
 from __future__ import annotations
