@@ -5,8 +5,8 @@ characters. It names *one element*: the same element of a shared template (a hea
 has one fingerprint on every page, so "one template issue on N pages" groups by it, while two
 different elements (five articles' images, each without alt text) never share one.
 
-- **Ancestry signature** (`selector_signature`). The selector axe-core or our checks report,
-  the element's two nearest ancestors as the selector axe-core or our checks report names them
+- **Ancestry signature** (`selector_signature`). The element's two nearest ancestors as the
+  selector axe-core or our checks report names them
   (per frame or shadow part, joined by " >>> "), without what moves when unrelated markup
   changes: `#id`s, `:nth-child(…)`-style positions, attribute values (`[href="/a"]` ->
   `[href]`), digits inside class names (`.item-3` -> `.item-0`); compounds left empty are
@@ -20,9 +20,10 @@ different elements (five articles' images, each without alt text) never share on
   identifies it: for its first start tags the tag name, the sorted attribute names, the class
   tokens (digits -> `0`) and the values of the attributes that tell one element from another
   (`DISTINGUISHING`: where it points or submits, its id, name, label target, type and role;
-  digits in ids -> `0`, as generated ids number elements), then its text (whitespace
-  collapsed, digits -> `0`, so a year or a count does not make another element). Other values
-  (alt text, titles, `data-*`) are not its identity: fixing or editing them keeps the element.
+  digits in ids and label targets -> `0`, as generated ids number elements), then its text
+  (whitespace collapsed, digits -> `0`, so a year or a count does not make another element).
+  Other values (alt text, titles, `data-*`) are not its identity: fixing or editing them keeps
+  the element.
 
 So inserting content earlier on the page (positions shift, axe-core names more ancestors) keeps
 the fingerprint; another element, another place in the template, another rule changes it. Two
