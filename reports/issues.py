@@ -12,11 +12,11 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from massaudit.reports.scoring import DIMENSIONS, GroupScores, Score, group_scores, page_scores
 from massaudit.rules.catalogue import Catalogue
 from massaudit.rules.fingerprint import FINGERPRINT_LENGTH, fingerprint
-from massaudit.rules.hosts import host_key
 
 if TYPE_CHECKING:
     from massaudit.reports.views import PageView
@@ -66,17 +66,25 @@ def finding_fingerprint(finding: Any, host: str = "") -> str:
 
 
 def site_hosts(config: Mapping[str, Any] | None, site_ids: Iterable[str]) -> dict[str, str]:
-    """Site id -> the host its issues are kept apart by: the host of its first start URL in a
-    run's config; a site the config does not describe is a host of its own."""
+    """Site id -> the host its issues are kept apart by: the host name of its first start URL in
+    a run's config (without the port, so a site served on another port next night, as the demo
+    is, keeps its issues); a site the config does not describe is a host of its own."""
     start_urls = {
         site.get("id"): site.get("start_urls") or [""]
         for site in (config or {}).get("sites", [])
         if isinstance(site, Mapping)
     }
     return {
-        site_id: host_key(str(start_urls.get(site_id, [""])[0])) or f"site {site_id}"
+        site_id: _host_name(str(start_urls.get(site_id, [""])[0])) or f"site {site_id}"
         for site_id in site_ids
     }
+
+
+def _host_name(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # hostile markup: not a URL
+        return ""
 
 
 def _title(text: str) -> str:

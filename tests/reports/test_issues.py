@@ -132,6 +132,14 @@ def test_sites_on_different_hosts_never_share_an_issue(catalogue):
     assert len(group_issues(pages, {}, catalogue)) == 1  # without hosts: one template
 
 
+def test_a_site_served_on_another_port_keeps_its_issues():
+    def config(port):
+        return {"sites": [{"id": "demo", "start_urls": [f"http://127.0.0.1:{port}/"]}]}
+
+    assert site_hosts(config(33473), ["demo"]) == site_hosts(config(40111), ["demo"])
+    assert site_hosts(config(33473), ["demo"]) == {"demo": "127.0.0.1"}
+
+
 def failing_document(url: str, linked_from: list[str]) -> DocumentItem:
     finding = {
         "rule_id": "pdf-tagged",
