@@ -27,10 +27,15 @@ async def audit_all(
     urls: list[str], concurrency: int, page_timeout: float
 ) -> tuple[list[PageArtifacts], str | None]:
     """Audit every URL in one warm Chromium, `concurrency` pages at once, each within a timeout."""
+    from massaudit import __version__
     from massaudit.audits.collector import Auditor, AuditSettings
+    from massaudit.crawler.settings import user_agent
 
     settings = AuditSettings(
-        concurrency=concurrency, navigation_timeout_s=page_timeout, axe_timeout_s=page_timeout
+        concurrency=concurrency,
+        navigation_timeout_s=page_timeout,
+        axe_timeout_s=page_timeout,
+        user_agent=user_agent(__version__),
     )
     auditor = Auditor(settings)
     await auditor.start()  # BrowserNotFound here is exit code 3

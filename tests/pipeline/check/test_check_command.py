@@ -14,6 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from integration_helpers import REPO, massaudit
+from local_server import QuietHandler, serve_handler
 
 pytestmark = pytest.mark.browser
 SITE = REPO / "tests" / "fixtures" / "check" / "site"
@@ -103,6 +104,21 @@ def test_clean_page_exits_0():
     done = massaudit("check", rel(CLEAN), timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "massaudit check PASSED: 1 page" in done.stdout
+
+
+def test_the_browser_says_it_is_massaudit():
+    agents: list[str | None] = []
+
+    class Recorder(QuietHandler):
+        def do_GET(self) -> None:
+            agents.append(self.headers.get("User-Agent"))
+            self.answer(200, CLEAN.read_bytes(), "text/html")
+
+    with serve_handler(Recorder) as base:
+        done = massaudit("check", f"{base}/clean.html", timeout=300)
+    assert done.returncode in (0, 1), done.stdout + done.stderr  # served over http: no HSTS
+    assert agents and all("massaudit/" in (a or "") for a in agents), agents
+    assert not any("HeadlessChrome" in (a or "") for a in agents), agents
 
 
 @pytest.mark.parametrize(
