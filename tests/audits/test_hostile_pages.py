@@ -15,7 +15,7 @@ from integration_helpers import massaudit
 
 from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.crawler.items import FetchedPage
-from massaudit.pipeline.hooks import AuditHooks, _page_state
+from massaudit.pipeline.hooks import AuditHooks, _page_outcome
 from massaudit.pipeline.run_log import RunLog
 from massaudit.store.db import Store
 
@@ -158,5 +158,5 @@ def test_the_run_backstop_records_a_timeout_and_recycles_the_browser():
     artifacts = asyncio.run(AuditHooks._audit_within_budget(hooks, page, None))
     assert artifacts.error == "TimeoutError: the whole audit of the page took longer than 0.5 s"
     assert auditor.recycled == 1
-    state = _page_state("local", page.url, 0, artifacts)
-    assert (state["state"], state["reason"]) == ("skipped", "timeout")
+    outcome = _page_outcome("local", page.url, 0, artifacts)
+    assert (outcome.state, outcome.reason) == ("skipped", "timeout")
