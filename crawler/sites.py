@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from massaudit.crawler.notify_config import NotifyConfig, parse_notify
 from massaudit.rules.checks.document_rules import DEFAULT_COMPLIANCE_DATE
 from massaudit.rules.checks.settings import CHECK_OPTIONS
 from massaudit.rules.hosts import host_key
@@ -77,6 +78,7 @@ class SitesConfig:
     path: str
     agencies: tuple[Agency, ...]
     sites: tuple[Site, ...]
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def agency(self, agency_id: str) -> Agency:
         return next(a for a in self.agencies if a.id == agency_id)
@@ -93,7 +95,9 @@ class SitesConfig:
             )
         sites = tuple(s for s in self.sites if s.id in site_ids)
         agency_ids = {s.agency for s in sites}
-        return SitesConfig(self.path, tuple(a for a in self.agencies if a.id in agency_ids), sites)
+        return replace(
+            self, agencies=tuple(a for a in self.agencies if a.id in agency_ids), sites=sites
+        )
 
     def demo_only(self, netloc: str) -> SitesConfig:
         """The demo sites, moved from the host:port written in the file to `netloc`."""
@@ -111,8 +115,10 @@ class SitesConfig:
                 )
             )
         agency_ids = {s.agency for s in moved}
-        return SitesConfig(
-            self.path, tuple(a for a in self.agencies if a.id in agency_ids), tuple(moved)
+        return replace(
+            self,
+            agencies=tuple(a for a in self.agencies if a.id in agency_ids),
+            sites=tuple(moved),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,6 +126,7 @@ class SitesConfig:
             "path": self.path,
             "agencies": [asdict(a) for a in self.agencies],
             "sites": [asdict(s) for s in self.sites],
+            "notify": self.notify.to_dict(),
         }
 
     @classmethod
@@ -131,7 +138,9 @@ class SitesConfig:
                 fields[key] = tuple(fields.get(key) or ())
             fields["checks"] = dict(fields.get("checks") or {})
             sites.append(Site(**fields))
-        return cls(data["path"], tuple(Agency(**a) for a in data["agencies"]), tuple(sites))
+        agencies = tuple(Agency(**a) for a in data["agencies"])
+        notify = NotifyConfig.from_dict(data.get("notify"))
+        return cls(data["path"], agencies, tuple(sites), notify)
 
 
 # key -> (python types accepted, required); bool is excluded from int/float explicitly below.
@@ -139,6 +148,7 @@ _AGENCY_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "id": (str, True),
     "name": (str, True),
     "url": (str, False),
+    "notify": (dict, False),
 }
 _SITE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "id": (str, True),
@@ -184,7 +194,7 @@ _SITE_RANGES: dict[str, tuple[float, float]] = {
     "max_page_bytes": (1, 1024**3),
 }
 _LIST_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "sitemaps", "ignore_params")
-_TOP_KEYS = {"agency", "site", "checks"}
+_TOP_KEYS = {"agency", "site", "checks", "notify"}
 # Options of massaudit's own checks: CHECK_OPTIONS (name -> Option) is declared next to the checks
 # that read them (rules/checks/); an option's kind float takes any number, tuple an array of strings.
 _OPTION_TYPES: dict[type, type | tuple[type, ...]] = {float: (int, float), int: int, tuple: list}
@@ -224,7 +234,7 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
 
     for key in data:
         if key not in _TOP_KEYS:
-            raise fail(key, "unknown key; the file holds [[agency]] and [[site]] tables only")
+            raise fail(key, "unknown key; the file holds [[agency]], [[site]], [checks], [notify]")
     agencies_raw = data.get("agency", [])
     sites_raw = data.get("site", [])
     if not isinstance(agencies_raw, list) or not agencies_raw:
@@ -240,8 +250,9 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
         _check_id(entry["id"], f"{where}.id", fail)
         if entry.get("url") is not None:
             _check_url(entry["url"], f"{where}.url", fail)
-        agencies.append(Agency(**entry))
+        agencies.append(Agency(**{k: v for k, v in entry.items() if k != "notify"}))
     _check_unique([a.id for a in agencies], "agency", fail)
+    notify = parse_notify(data.get("notify"), agencies_raw, fail)
     agency_ids = {a.id for a in agencies}
 
     sites: list[Site] = []
@@ -306,7 +317,7 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
         )
         sites.append(Site(**fields))
     _check_unique([s.id for s in sites], "site", fail)
-    return SitesConfig(source, tuple(agencies), tuple(sites))
+    return SitesConfig(source, tuple(agencies), tuple(sites), notify)
 
 
 def _check_checks(

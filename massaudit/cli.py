@@ -27,6 +27,7 @@ from massaudit.db_command import cmd_db, open_store
 from massaudit.parser import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from massaudit.parser import build_parser as _build_parser
 from massaudit.pipeline.nightly import RunError, run_audit
+from massaudit.pipeline.notify import NotifyOptions
 from massaudit.pipeline.rejudge import rejudge_run
 from massaudit.pipeline.resume import run_to_resume
 from massaudit.pipeline.scorecard import write_scorecard
@@ -218,6 +219,7 @@ def _audit_and_report(
             resume_run=resume_run,
             full=getattr(args, "full", False),
             log_path=log_path or out / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.jsonl",
+            notify=NotifyOptions(out, args.regression_threshold),
         )
     except RunError as exc:
         raise UsageError(str(exc)) from None

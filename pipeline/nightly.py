@@ -19,6 +19,7 @@ from massaudit.crawler.spider import SiteSpider
 from massaudit.pipeline.finish import finish_run
 from massaudit.pipeline.hooks import AuditHooks
 from massaudit.pipeline.not_audited import sites_not_audited
+from massaudit.pipeline.notify import NotifyOptions, notify_run
 from massaudit.pipeline.run_log import LogWriteError, RunLog
 from massaudit.pipeline.run_options import RunError, resumed_options, stored_options
 from massaudit.pipeline.site_level import check_settings
@@ -38,6 +39,7 @@ def run_audit(
     resume_run: int | None = None,
     full: bool = False,
     log_path: Path | None = None,
+    notify: NotifyOptions | None = None,
 ) -> RunSummary:
     """Run one audit of `sites` into `store`; with `resume_run`, continue that stored run with
     the options it started with (RunError when `audit_settings` or `full` ask for others).
@@ -45,6 +47,8 @@ def run_audit(
     Pages whose content has not changed since the last complete run are carried over unless
     `full`. A run that dies keeps its pages and is marked incomplete. `tool_version` (massaudit's
     version) is stored with the run and sent in the crawler's and the browser's User-Agent.
+    The sites file's [notify] targets hear of the finished run (`notify`: its scorecard's
+    folder and regression threshold).
     """
     catalogue = load_catalogue()
     audit_settings = audit_settings or AuditSettings()
@@ -134,6 +138,8 @@ def run_audit(
             states=totals,
             sites_not_audited=summary.sites_not_audited,
         )
+        store_left = None if store_gone else store
+        notify_run(store_left, run_id, sites, catalogue, notify or NotifyOptions(), log)
         log.close()
     return summary
 
