@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from massaudit import __version__, arguments
+from massaudit.config import relabel
 from massaudit.pipeline.check import (
     EXIT_CANNOT_RUN,
     EXIT_USAGE,
@@ -18,6 +19,7 @@ from massaudit.pipeline.check import (
     check_options,
     run_check,
 )
+from massaudit.pipeline.check.suppressions import parse_check_config
 from massaudit.reports.ci import FORMATS
 from massaudit.rules.catalogue import CatalogueError, load_catalogue
 from massaudit.rules.model import IMPACTS
@@ -114,11 +116,15 @@ def cmd_check(args: argparse.Namespace) -> int:
             page_timeout=args.page_timeout,
             tool_version=__version__,
         )
+        entries = getattr(args, "suppress_entries", [])
+        if args.config is None and entries:  # [[check.suppress]] of the configuration file
+            data = {"suppress": entries}
+            options.config = parse_check_config(data, set(catalogue.rules), args.suppress_from)
         for flag, path in options.output_files():
             arguments.output_file(flag, path)
         return run_check(options, catalogue, started)
     except (CheckUsageError, CheckConfigError, CatalogueError, arguments.PathProblem) as exc:
-        print(f"massaudit check: {exc}", file=sys.stderr)
+        print(f"massaudit check: {relabel(str(exc), args.origins)}", file=sys.stderr)
         return EXIT_USAGE
     except BrowserNotFound as exc:
         print(f"massaudit check: could not check: {exc}", file=sys.stderr)

@@ -1,12 +1,15 @@
 """The `massaudit` command: run, demo, rejudge, report, export, validate.
 
-Each command reads its options (massaudit/parser.py), calls the pipeline and prints one
-summary; errors become one line and an exit code."""
+Each command reads its options (massaudit/parser.py; also from the environment and a
+configuration file, massaudit/config.py), calls the pipeline and prints one summary on standard
+output; messages are logged to standard error (massaudit/verbosity.py); errors become one line
+and an exit code."""
 
 from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import sys
 import tempfile
@@ -16,11 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from massaudit import __version__, arguments
+from massaudit import __version__, arguments, config
 from massaudit.arguments import PathProblem
 from massaudit.audits.browser import ANALYTICS_HOSTS, BrowserNotFound, check_chromium
 from massaudit.audits.collector import AuditSettings
 from massaudit.check_command import add_check_parser, cmd_check
+from massaudit.config_command import cmd_config
 from massaudit.crawler.scope import ScopeOwners
 from massaudit.crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit.db_command import cmd_db, open_store
@@ -41,8 +45,10 @@ from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD, build_scorecar
 from massaudit.rules.catalogue import CatalogueError, load_catalogue
 from massaudit.rules.scoring import SCORING_VERSION
 from massaudit.store.db import Store, StoreError
+from massaudit.verbosity import logging_to_stderr
 
 DEBUG_HINT = "run again with --debug (or MASSAUDIT_DEBUG=1) to see the traceback"
+log = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
@@ -55,7 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    debug = getattr(args, "debug", False) or os.environ.get("MASSAUDIT_DEBUG") == "1"
+    origins = getattr(args, "origins", {})
+    for name in config.secret_variables(origins, args):
+        os.environ.pop(name, None)  # no process this one starts inherits the secret
+    with logging_to_stderr(args.quiet, args.verbose, args.debug):
+        for dest, origin in sorted(origins.items()):
+            if origin.kind in ("env", "file"):
+                shown = config.shown(origin.key, getattr(args, dest))
+                log.debug("%s = %s (%s)", origin.flag, shown, origin)
+        return _main(args, origins)
+
+
+def _main(args: argparse.Namespace, origins: dict[str, config.Origin]) -> int:
     handlers = {
         "run": cmd_run,
         "demo": cmd_demo,
@@ -66,12 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         "validate": cmd_validate,
         "check": cmd_check,
         "db": cmd_db,
+        "config": lambda args: cmd_config(args, build_parser),
     }
     try:
         check_paths(args)
         return handlers[args.command](args)
     except (SitesConfigError, UsageError, StoreError, CatalogueError, PathProblem) as exc:
-        print(f"massaudit: {exc}", file=sys.stderr)
+        print(f"massaudit: {config.relabel(str(exc), origins)}", file=sys.stderr)
         return EXIT_USAGE
     except BrowserNotFound as exc:
         print(f"massaudit: {exc}", file=sys.stderr)
@@ -80,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print("massaudit: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # never a traceback for the operator unless asked for
-        if debug:
+        if args.debug:
             traceback.print_exc()
         print(f"massaudit: {fault_line(args.command, exc)}", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -155,6 +173,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if run.status == "complete":  # only its scorecard is missing (e.g. killed while rendering)
         index = _write_scorecard(store, run, load_catalogue(), out, args)
+        if args.json:
+            print(run_json(run, index))
+            return EXIT_OK
         print(f"Run {run.id} is complete; its scorecard was not in {out} and is written now.")
         print(f"Scorecard: {index}")
         return EXIT_OK
@@ -173,7 +194,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="massaudit-demo-") as tmp:
         build_site(Path(tmp))
         with serve_directory(Path(tmp), port=args.port) as base_url:
-            print(f"Demo site served at {base_url}/", file=sys.stderr)
+            log.info("Demo site served at %s/", base_url)
             sites = config.demo_only(urlsplit(base_url).netloc)
             code = _audit_and_report(sites, open_store(str(db_path), create=True), out, args)
     print(f"Database:  {db_path}")
@@ -235,12 +256,28 @@ def _audit_and_report(
             progress.finish()
     run = store.get_run(summary.run_id)
     index = _write_scorecard(store, run, load_catalogue(), out, args)
-    print("\n".join(summary_lines(summary, run)))
-    print(f"Scorecard: {index}")
+    if getattr(args, "json", False):
+        print(run_json(run, index))
+    else:
+        print("\n".join(summary_lines(summary, run)))
+        print(f"Scorecard: {index}")
     for line in not_audited_lines(run):  # a site not audited fails the run, whatever else did
         print(f"massaudit: {line}", file=sys.stderr)
     complete = summary.status == "complete" and not summary.sites_not_audited
     return EXIT_OK if complete else EXIT_FAILED
+
+
+def run_json(run: Any, index: Path) -> str:
+    """`run --json`: the run's stored summary, its status and error, and its scorecard."""
+    return dumps_json(
+        {
+            **(run.summary or {}),
+            "run_id": run.id,
+            "status": run.status,
+            "error": run.error,
+            "scorecard": str(index),
+        }
+    )
 
 
 def _audit_settings(args: argparse.Namespace) -> AuditSettings:

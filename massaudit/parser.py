@@ -4,29 +4,70 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from massaudit import __version__, arguments
+from massaudit import __version__, arguments, config
 from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 DESCRIPTION = "The `massaudit` command: run, demo, rejudge, report, export, validate."
 DEMO_SITES = Path(__file__).parent / "demo" / "sites.toml"
-_DEBUG_HELP = "show the traceback of an unexpected error (also MASSAUDIT_DEBUG=1)"
+# Commands whose options the environment and the configuration file may set (massaudit.config).
+CONFIGURED_COMMANDS = ("run", "report", "export", "rejudge", "check", "validate")
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The command's table in the configuration file ("" for the top parser: shared keys
+        # only); None: neither the environment nor the file sets this parser's options.
+        self.config_section: str | None = None
+        self.built_defaults: dict[str, Any] = {}
+
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"massaudit: {message} (see `{self.prog} --help`)\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Parse after the environment and the configuration file have set the defaults;
+        the namespace's `origins` say where each value came from."""
+        if self.config_section is None:
+            return super().parse_known_args(args, namespace)
+        found = self.configure()
+        parsed, extras = super().parse_known_args(args, namespace)
+        mine = config.origins(self, parsed, found, self.built_defaults)
+        parsed.origins = {**mine, **getattr(parsed, "origins", {})}  # a command's own win
+        return parsed, extras
+
+    def configure(self) -> dict[str, config.Setting]:
+        """Set this parser's defaults from the environment and the file (exit 2 on a bad
+        value); what they set, by dest."""
+        assert self.config_section is not None
+        if not self.built_defaults:
+            self.built_defaults = {action.dest: action.default for action in self._actions}
+        try:
+            return config.configure(
+                self, self.config_section, os.environ, Path.cwd(), self.configured_commands()
+            )
+        except config.ConfigError as exc:
+            self.exit(EXIT_USAGE, f"massaudit: {exc}\n")
+
+    def configured_commands(self) -> dict[str, _Parser] | None:
+        """The top parser's configured commands by name (None for a command's parser)."""
+        if self.config_section:
+            return None
+        (commands,) = (a for a in self._actions if isinstance(a, argparse._SubParsersAction))
+        return {name: p for name, p in commands.choices.items() if p.config_section is not None}
 
 
 def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentParser:
     """Every command's options; `add_check_parser` adds those of `check`, which has its own."""
     parser = _Parser(prog="massaudit", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"massaudit {__version__}")
-    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
+    _add_output_options(parser, default=False)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="crawl and audit the sites of a sites file")
@@ -46,6 +87,11 @@ def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentPa
     )
     run.add_argument(
         "--full", action="store_true", help="audit every page again, even if it has not changed"
+    )
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="print the run's summary as JSON on standard output, and nothing else there",
     )
     _add_audit_options(run)
     _add_report_options(run)
@@ -90,7 +136,7 @@ def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentPa
     export = commands.add_parser("export", help="print a stored run as JSON (docs/export.md)")
     export.add_argument("--db", required=True)
     export.add_argument("--run", type=int, dest="run_id")
-    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("--format", choices=["json"], default="json", help="json (the only one)")
     export.add_argument("--output", "-o", help="write to this file instead of standard output")
 
     add_check_parser(commands)
@@ -99,14 +145,51 @@ def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentPa
     db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
     upgrade = db_commands.add_parser("upgrade", help="upgrade a store to this massaudit's schema")
     upgrade.add_argument("--db", required=True, help="SQLAlchemy URL or SQLite path")
-    upgrade.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+    # SUPPRESS: a command's default must not undo `massaudit --debug COMMAND`
+    _add_output_options(upgrade, default=argparse.SUPPRESS)
 
     validate = commands.add_parser("validate", help="check a sites file and exit")
     validate.add_argument("--sites", default="sites.toml")
+
+    shown = commands.add_parser(
+        "config",
+        help="show each setting of a command and where it came from: flag, environment, "
+        "configuration file or default (docs/configuration.md)",
+    )
+    shown.add_argument("shown_command", nargs="?", choices=CONFIGURED_COMMANDS, metavar="COMMAND")
+    shown.add_argument(
+        "command_args", nargs=argparse.REMAINDER, metavar="ARGS", help="the command's arguments"
+    )
     for command in commands.choices.values():
-        # SUPPRESS: a command's default must not undo `massaudit --debug COMMAND`
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+        _add_output_options(command, default=argparse.SUPPRESS)
+    parser.config_section = ""
+    for name in CONFIGURED_COMMANDS:
+        command = commands.choices[name]
+        command.config_section = name
+        for option in config.options(command):
+            option.action.help = f"{option.action.help or ''} [{option.env}]".lstrip()
     return parser
+
+
+def _add_output_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """-q, -v and --debug: how much goes to standard error (logging levels)."""
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="only warnings and errors; no progress display",
+    )
+    loudness.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="also what massaudit does"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="everything, and the traceback of an unexpected error (otherwise one line)",
+    )
 
 
 def _add_audit_options(parser: argparse.ArgumentParser) -> None:
@@ -122,7 +205,6 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         help="seconds to load one page, 1 to 300 (default 30)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument(
         "--checks",
         choices=["all", "axe"],
