@@ -11,19 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from playwright.async_api import BrowserContext, Playwright, async_playwright
 
+from massaudit.audits.audit_settings import LAUNCH_TIMEOUT_S, AuditSettings
 from massaudit.audits.axe import axe_source
 from massaudit.audits.browser import (
-    ANALYTICS_HOSTS,
     browser_processes,
     kill_browser_process,
     launch_chromium,
+    process_alive,
 )
+from massaudit.audits.document_fetch import DocumentFetcher, DocumentSource, ServedDocument
 from massaudit.audits.not_found_probe import PROBE_TIMEOUT_S, NotFoundProbes
 from massaudit.audits.page_facts import collect_facts
 from massaudit.audits.page_scripts import (
@@ -38,46 +41,24 @@ from massaudit.audits.tabs import ContextSlot, Tab, close_quietly, is_lost, rend
 from massaudit.audits.time_limits import ms_since, within
 from massaudit.rules.model import PageArtifacts
 
-_LAUNCH_TIMEOUT_S = 60
 # A script cut short because the page navigated away while it ran.
 _CONTEXT_DESTROYED = "Execution context was destroyed"
 
 
-@dataclass(frozen=True)
-class AuditSettings:
-    concurrency: int = 2
-    navigation_timeout_s: float = 30.0
-    axe_timeout_s: float = 60.0
-    pages_per_context: int = 250
-    pages_per_browser: int = 1000
-    viewport: tuple[int, int] = (1280, 900)
-    # False: axe-core only, without the facts our own checks judge (--checks axe).
-    collect_facts: bool = True
-    # Hosts never contacted (analytics beacons by default; empty with --keep-analytics).
-    blocked_hosts: tuple[str, ...] = ANALYTICS_HOSTS
-    # Closing a tab or a context; past it the context, then the whole browser, is replaced.
-    close_timeout_s: float = 10.0
-    # Every request of the browser carries it; None leaves Chromium's own ("HeadlessChrome").
-    user_agent: str | None = None
-
-    def attempt_budget_s(self) -> float:
-        """The longest one attempt at a page may take: opening a tab and loading the page,
-        axe-core, the facts (two scripts and the 404 probe), each at its own timeout, and
-        closing the tab and its context, or a new browser should they not close."""
-        rendering = 2 * self.navigation_timeout_s + 5 + 3 * self.axe_timeout_s + PROBE_TIMEOUT_S
-        return rendering + 10 + 2 * self.close_timeout_s + _LAUNCH_TIMEOUT_S
-
-    def page_budget_s(self) -> float:
-        """The backstop for a whole page: two attempts (a page is retried once when the browser
-        dies under it), with a margin."""
-        return 2 * self.attempt_budget_s() + 10
-
-
 class Auditor:
-    """One Chromium, pages audited `concurrency` at a time, contexts recycled."""
+    """One Chromium, pages audited `concurrency` at a time, contexts recycled.
 
-    def __init__(self, settings: AuditSettings | None = None) -> None:
+    With a `fetcher` (the run's per-host politeness), every document the browser needs besides
+    the crawler's download goes through it, the 404 probe too. `requests` counts the browser's
+    requests by kind (audits/document_fetch.py).
+    """
+
+    def __init__(
+        self, settings: AuditSettings | None = None, fetcher: DocumentFetcher | None = None
+    ) -> None:
         self.settings = settings or AuditSettings()
+        self._fetcher = fetcher
+        self.requests: Counter[str] = Counter()
         self._semaphore = asyncio.Semaphore(self.settings.concurrency)
         self._playwright: Playwright | None = None
         self._browser = None
@@ -88,7 +69,7 @@ class Auditor:
         self._browser_pages = 0
         self._drained = asyncio.Event()
         self.axe_version: str | None = None
-        self._probes = NotFoundProbes()
+        self._probes = NotFoundProbes(fetcher, self.requests)
         self._known_sizes: dict[str, int] = {}
         self._generation = 0  # which browser: contexts of an older one are gone with it
         self._browser_pids: dict[int, int | None] = {}  # id(browser) -> its main process
@@ -126,7 +107,7 @@ class Auditor:
     async def _launch(self) -> Any:
         before = browser_processes()
         browser = await asyncio.wait_for(
-            launch_chromium(self._playwright, self.settings.blocked_hosts), _LAUNCH_TIMEOUT_S
+            launch_chromium(self._playwright, self.settings.blocked_hosts), LAUNCH_TIMEOUT_S
         )
         started = browser_processes() - before
         self._browser_pids[id(browser)] = started.pop() if len(started) == 1 else None
@@ -140,7 +121,7 @@ class Auditor:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(browser.close(), self.settings.close_timeout_s)
         for _ in range(20):
-            if pid is None or not _alive(pid):
+            if pid is None or not process_alive(pid):
                 return
             await asyncio.sleep(0.1)
         kill_browser_process(pid)
@@ -268,12 +249,19 @@ class Auditor:
         except Exception:
             return False
 
-    async def audit(self, url: str, *, allowed_hosts: Iterable[str] | None = None) -> PageArtifacts:
+    async def audit(
+        self,
+        url: str,
+        *,
+        allowed_hosts: Iterable[str] | None = None,
+        document: ServedDocument | None = None,
+    ) -> PageArtifacts:
         """Render `url`, run axe-core and collect the facts our own checks judge.
 
         The browser's top frame stays on `allowed_hosts` (the site's; the URL's own host when
-        None), and internal addresses are refused unless listed there. Errors become an
-        artifact with `error` set.
+        None), and internal addresses are refused unless listed there. With `document` (what
+        the crawler downloaded from `url`, or from the end of its redirects), the browser renders
+        that instead of asking the site again. Errors become an artifact with `error` set.
 
         Every step is bounded (navigation, each script, closing the tab). A page whose browser
         (or renderer, or driver) dies under it is audited again once, in a new browser if need
@@ -291,20 +279,24 @@ class Auditor:
             async with self._start_lock:
                 if not self._started:
                     await self.start()
+        if not self.settings.serve_crawled_pages:
+            document = None
         async with self._semaphore:
-            artifacts, lost_in = await self._attempt(url, scope)
+            artifacts, lost_in = await self._attempt(url, scope, document)
             if lost_in is None:
                 return artifacts
             self.retried += 1
             await self._recover(lost_in)
-            artifacts, lost_in = await self._attempt(url, scope)
+            artifacts, lost_in = await self._attempt(url, scope, document)
             if lost_in is None:
                 return artifacts
             await self._recover(lost_in)
             error = "BrowserCrashed: the browser or the page's renderer died twice on this page"
             return replace(artifacts, error=error)
 
-    async def _attempt(self, url: str, scope: BrowserScope) -> tuple[PageArtifacts, int | None]:
+    async def _attempt(
+        self, url: str, scope: BrowserScope, document: ServedDocument | None
+    ) -> tuple[PageArtifacts, int | None]:
         """One try at `url`, and the browser generation it was lost in (None: not lost)."""
         generation = self._generation
         try:
@@ -325,7 +317,7 @@ class Auditor:
                 tab = await within(
                     self._open_tab(slot), self.settings.navigation_timeout_s, "opening a tab"
                 )
-                tab.guard.begin(scope)
+                tab.guard.begin(scope, document)
                 page = tab.page
                 tab.network = []
                 tab.navigations = 0
@@ -360,6 +352,7 @@ class Auditor:
                             timeout=self.settings.axe_timeout_s,
                             probes=self._probes,
                             known_sizes=self._known_sizes,
+                            counts=self.requests,
                         ),
                         2 * self.settings.axe_timeout_s + PROBE_TIMEOUT_S + 10,
                         "collecting the facts",
@@ -406,7 +399,8 @@ class Auditor:
         page.set_default_timeout(self.settings.navigation_timeout_s * 1000)
         tab = Tab(page, record_network=self.settings.collect_facts)
         try:
-            tab.guard = await NavigationGuard.attach(slot.context, page)
+            documents = DocumentSource(self._fetcher, self.requests)
+            tab.guard = await NavigationGuard.attach(slot.context, page, documents)
         except BaseException:
             await close_quietly(page)
             raise
@@ -416,6 +410,8 @@ class Auditor:
         """Keep a page that audited cleanly for the next URL; close it after any error. A page
         that will not close retires its context: no new page goes there, and it closes (the
         page with it) once its other pages are done."""
+        if tab is not None and tab.guard is not None:
+            tab.guard.end()
         if tab is None or slot.generation != self._generation:
             return  # nothing opened, or its browser is already gone
         if healthy and slot is self._current and slot.opened < self.settings.pages_per_context:
@@ -438,12 +434,3 @@ class Auditor:
 def _one_line(exc: BaseException) -> str:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}"[:500]
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process is still running (a zombie waiting for its parent counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False

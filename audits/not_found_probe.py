@@ -1,16 +1,21 @@
 """The 404 probe: what a surely-missing address on the site answers (a real 404, or a soft 404),
-asked once per origin and shared by every page of it."""
+asked once per host and shared by every page of it: through the run's politeness when there is
+one (audits/document_fetch.py), else by the browser context."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import BrowserContext
 
+from massaudit.audits.document_fetch import PROBE, DocumentFetcher
 from massaudit.audits.scope_guard import BrowserScope
+from massaudit.rules.hosts import host_key
 
 PROBE_TIMEOUT_S = 15
 _PROBE_REDIRECTS = 5
@@ -18,11 +23,15 @@ _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
 class NotFoundProbes:
-    """One probe per origin, kept for the run; a probe cut short by a browser that went away is
-    asked again."""
+    """One probe per host, kept for the run; a probe the browser asked and that was cut short by
+    the browser going away is asked again (one sent through `fetcher` never is)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, fetcher: DocumentFetcher | None = None, counts: Counter[str] | None = None
+    ) -> None:
         self._tasks: dict[str, asyncio.Task] = {}
+        self._fetcher = fetcher
+        self._counts = Counter[str]() if counts is None else counts
 
     async def ask(
         self, context: BrowserContext, url: str, scope: BrowserScope
@@ -34,28 +43,53 @@ class NotFoundProbes:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not scope.allows_document(url):
             return None
-        origin = f"{parts.scheme}://{parts.netloc}"
-        task = self._tasks.get(origin)
+        host = host_key(url)
+        task = self._tasks.get(host)
         if task is None:
-            probe_url = f"{origin}/massaudit-404-probe-{secrets.token_hex(6)}"
-            task = self._tasks[origin] = asyncio.ensure_future(
-                _fetch_status(context, probe_url, scope)
+            probe_url = (
+                f"{parts.scheme}://{parts.netloc}/massaudit-404-probe-{secrets.token_hex(6)}"
+            )
+            task = self._tasks[host] = asyncio.ensure_future(
+                _fetch_status(self._asker(context), probe_url, scope)
             )
         return await asyncio.shield(task)
 
     def forget_unanswered(self) -> None:
         """After the browser was replaced: probes it cut short are asked again."""
-        self._tasks = {origin: t for origin, t in self._tasks.items() if _answered(t)}
+        if self._fetcher is None:
+            self._tasks = {host: t for host, t in self._tasks.items() if _answered(t)}
+
+    def _asker(self, context: BrowserContext) -> _StatusAsker:
+        """One hop of the probe: (status, Location)."""
+        fetcher = self._fetcher
+        if fetcher is not None:
+
+            async def through_politeness(url: str) -> tuple[int, str | None]:
+                answer = await fetcher.fetch(url, kind=PROBE)
+                location = next((v for k, v in answer.headers if k.lower() == "location"), None)
+                return answer.status, location
+
+            return through_politeness
+
+        async def by_the_browser(url: str) -> tuple[int, str | None]:
+            self._counts[PROBE] += 1
+            response = await context.request.get(url, timeout=15000, max_redirects=0)
+            status, location = response.status, response.headers.get("location")
+            await response.dispose()
+            return status, location
+
+        return by_the_browser
 
 
-async def _fetch_status(context: BrowserContext, url: str, scope: BrowserScope) -> dict[str, Any]:
+_StatusAsker = Callable[[str], Awaitable[tuple[int, str | None]]]
+
+
+async def _fetch_status(ask: _StatusAsker, url: str, scope: BrowserScope) -> dict[str, Any]:
     """Status of `url`, following redirects one hop at a time and only within `scope`."""
     current = url
     try:
         for _ in range(_PROBE_REDIRECTS + 1):
-            response = await context.request.get(current, timeout=15000, max_redirects=0)
-            status, location = response.status, response.headers.get("location")
-            await response.dispose()
+            status, location = await ask(current)
             if status not in _REDIRECT_STATUSES or not location:
                 break
             target = urljoin(current, location)

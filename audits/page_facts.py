@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from typing import Any
 
 from playwright.async_api import BrowserContext
 
+from massaudit.audits.document_fetch import SUBRESOURCE
 from massaudit.audits.not_found_probe import NotFoundProbes
 from massaudit.audits.page_scripts import (
     AT_320,
@@ -35,9 +37,11 @@ async def collect_facts(
     timeout: float,
     probes: NotFoundProbes,
     known_sizes: dict[str, int],
+    counts: Counter[str],
 ) -> dict[str, Any]:
     """DOM, network, header and 320 px facts of the loaded page (after axe has run); each script
-    within `timeout`, the 404 probe asked in `context`."""
+    within `timeout`, the 404 probe asked in `context`; the page's requests that reached the
+    network (not the browser's cache) are counted in `counts` as subresources."""
     page = tab.page
     facts = await within(evaluate_json(page, FACTS_JS), timeout, "the facts script")
     headers: dict[str, str] = {}
@@ -46,7 +50,7 @@ async def collect_facts(
             all_headers = await response.all_headers()
             headers = {k: v for k, v in all_headers.items() if k in KEPT_HEADERS}
     facts["headers"] = headers
-    facts["network"] = await network_summary(list(tab.network), known_sizes)
+    facts["network"] = await network_summary(list(tab.network), known_sizes, counts)
     # The same page at 320 CSS px: reflow (1.4.10) and target size (2.5.8).
     tab.resized = True
     await page.set_viewport_size(REFLOW_VIEWPORT)
@@ -63,12 +67,15 @@ async def collect_facts(
     return facts
 
 
-async def network_summary(requests: list[Any], known: dict[str, int]) -> dict[str, Any]:
+async def network_summary(
+    requests: list[Any], known: dict[str, int], counts: Counter[str] | None = None
+) -> dict[str, Any]:
     """Bytes and request count of everything the page loaded until now, as a first visit costs.
 
     A resource served from the browser's cache (or revalidated) reports no body; it counts the
     bytes it took when this run first fetched it, so a page's weight does not depend on the
-    pages audited before it.
+    pages audited before it. Resources other than documents that took bytes over the network
+    this time (a revalidation's headers included) are counted in `counts` as subresources.
     """
 
     async def size(request: Any) -> int:
@@ -77,9 +84,12 @@ async def network_summary(requests: list[Any], known: dict[str, int]) -> dict[st
         except Exception:
             return known.get(request.url, 0)
         body = int(sizes.get("responseBodySize", 0))
+        transferred = body + int(sizes.get("responseHeadersSize", 0))
+        if counts is not None and transferred > 0 and request.resource_type != "document":
+            counts[SUBRESOURCE] += 1
         if body <= 0 and request.url in known:  # from the cache, or revalidated (304)
             return known[request.url]
-        fetched = body + int(sizes.get("responseHeadersSize", 0))
+        fetched = transferred
         if len(known) >= _KNOWN_SIZES_LIMIT:
             known.clear()
         known[request.url] = fetched

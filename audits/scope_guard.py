@@ -5,6 +5,8 @@ leave the browser: documents (so a top-frame navigation, each redirect hop inclu
 outside the site's `allowed_hosts` is refused) and requests to addresses that look internal (IP
 literals and `localhost`, refused unless the site itself lives there). Everything else is never
 paused, so the browser's HTTP cache stays on (Playwright's request routing would turn it off).
+The documents it lets through are answered by audits/document_fetch.py: from the crawler's
+download, through the run's politeness, or by the browser itself.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, CDPSession, Page
 
+from massaudit.audits.document_fetch import DocumentSource, ServedDocument
 from massaudit.rules.hosts import host_key
 
 # The skip reason of a page whose browser was sent outside the site (the crawler uses the same
@@ -144,23 +147,32 @@ class NavigationGuard:
 
     session: CDPSession
     main_frame_id: str
+    documents: DocumentSource
     scope: BrowserScope = field(default_factory=lambda: BrowserScope(frozenset()))
     refused: list[Refusal] = field(default_factory=list)
     _answers: set[asyncio.Task] = field(default_factory=set)
 
     @classmethod
-    async def attach(cls, context: BrowserContext, page: Page) -> NavigationGuard:
+    async def attach(
+        cls, context: BrowserContext, page: Page, documents: DocumentSource
+    ) -> NavigationGuard:
         session = await context.new_cdp_session(page)
         tree = await session.send("Page.getFrameTree")
-        guard = cls(session, tree["frameTree"]["frame"]["id"])
+        guard = cls(session, tree["frameTree"]["frame"]["id"], documents)
         session.on("Fetch.requestPaused", guard._on_paused)
         await session.send("Fetch.enable", {"patterns": list(FETCH_PATTERNS)})
         return guard
 
-    def begin(self, scope: BrowserScope) -> None:
-        """A new page of the site `scope` describes is about to load in this tab."""
+    def begin(self, scope: BrowserScope, served: ServedDocument | None = None) -> None:
+        """A new page of the site `scope` describes is about to load in this tab (from `served`,
+        the crawler's download, when there is one)."""
         self.scope = scope
         self.refused.clear()
+        self.documents.served = served
+
+    def end(self) -> None:
+        """The page's audit is over: its body is no longer needed."""
+        self.documents.served = None
 
     @property
     def navigation_refused(self) -> Refusal | None:
@@ -192,13 +204,15 @@ class NavigationGuard:
         request_id = event.get("requestId")
         try:
             url = str(event["request"]["url"])
-            top = event.get("resourceType") == "Document" and event.get("frameId") == (
-                self.main_frame_id
-            )
+            document = event.get("resourceType") == "Document"
+            top = document and event.get("frameId") == self.main_frame_id
             reason = self.scope.refusal(url, top_document=top)
         except Exception:  # an event we cannot read: refuse rather than let it through
-            url, top, reason = "", False, "an unreadable request"
+            url, document, top, reason = "", False, False, "an unreadable request"
         with contextlib.suppress(Exception):  # the page closed meanwhile
+            if reason is None and document:
+                await self.documents.answer(self.session, event, top)
+                return
             if reason is None:
                 await self.session.send("Fetch.continueRequest", {"requestId": request_id})
                 return

@@ -21,6 +21,8 @@ class FetchedPage:
     etag: str | None = None
     last_modified: str | None = None
     content_hash: str = ""
+    # The response's headers, one (name, value) per value: the browser renders this answer.
+    headers: tuple[tuple[str, str], ...] = ()
     # States of the URLs first seen on this page, stored in the same transaction as the page.
     discovered: tuple[UrlOutcome, ...] = ()
 

@@ -40,7 +40,7 @@ class ScopeGuardMiddleware:
         site_id = request.meta.get("site_id")
         if site_id is None or request.meta.get("sitemap_depth") is not None:
             hosts = owners_hosts(spider.sites, redirects[0], site_id)
-            if _host(request.url) not in hosts:
+            if url_host(request.url) not in hosts:
                 raise OutOfScopeRedirect(f"redirects to {request.url}, outside the site's hosts")
             return None
         if not spider.in_scope(site_id, request.url, request.meta):
@@ -50,14 +50,15 @@ class ScopeGuardMiddleware:
 
 def owners_hosts(sites: SitesConfig, url: str, site_id: str | None = None) -> set[str]:
     """The allowed hosts of `site_id`, or when None of every site that allows `url`'s host."""
-    host = _host(url)
+    host = url_host(url)
     owners = [
         s for s in sites.sites if s.id == site_id or (site_id is None and host in s.allowed_hosts)
     ]
     return {h for s in owners for h in s.allowed_hosts}
 
 
-def _host(url: str) -> str | None:
+def url_host(url: str) -> str | None:
+    """`host_key` of `url`, None for a URL whose host cannot be read."""
     try:
         return host_key(url)
     except ValueError:  # an unreadable port

@@ -60,3 +60,12 @@ def over_max_size(failure: Failure) -> bool:
 def header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def response_headers(response: Response) -> tuple[tuple[str, str], ...]:
+    """Every header of `response` as (name, value) text, one pair per value, in order."""
+    return tuple(
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in response.headers.items()
+        for value in values
+    )

@@ -59,6 +59,8 @@ def crawl_settings(sites: SitesConfig, *, tool_version: str) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_ENABLED": False,
+        # The browser's document requests wait in the same per-host slots (crawler/politeness.py).
+        "DOWNLOADER": "massaudit.crawler.politeness.PoliteDownloader",
         "DOWNLOADER_MIDDLEWARES": {
             "massaudit.crawler.middlewares.ScopeGuardMiddleware": 50,
             "massaudit.crawler.middlewares.RetryAfterMiddleware": 560,

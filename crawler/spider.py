@@ -22,7 +22,7 @@ from massaudit.crawler.document_requests import DocumentRequests
 from massaudit.crawler.frontier import AUDITED, QUEUED, SKIPPED, UNCHANGED, SiteFrontier
 from massaudit.crawler.items import FetchedPage, PreviousPage, ResumeState, ReusedPage, UrlOutcome
 from massaudit.crawler.link_checks import ExternalLinkChecks
-from massaudit.crawler.responses import failure_reason, header
+from massaudit.crawler.responses import failure_reason, header, response_headers
 from massaudit.crawler.scope import ScopeOwners
 from massaudit.crawler.sitemaps import SitemapDiscovery
 from massaudit.crawler.sites import SitesConfig, host_key
@@ -268,6 +268,7 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
                         depth=depth,
                         content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
                         body=response.body,
+                        headers=response_headers(response),
                         links=tuple(frontier.normalise(link) for link in links),
                         etag=header(response, b"ETag"),
                         last_modified=header(response, b"Last-Modified"),

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from massaudit.audits.collector import Auditor
+from massaudit.audits.document_fetch import ServedDocument
 from massaudit.audits.scope_guard import REDIRECT_OUT_OF_SCOPE, OutOfScopeNavigation
 from massaudit.crawler.frontier import AUDITED, SKIPPED, UNCHANGED
 from massaudit.crawler.items import (
@@ -60,6 +61,7 @@ class AuditHooks:
         # site id -> settings of our checks, from the run's config (set in nightly.py)
         self.checks: dict[str, CheckSettings] = {}
         self.allowed_hosts: dict[str, tuple[str, ...]] = {}  # site id -> where its browser may go
+        self.max_page_bytes: dict[str, int] = {}  # site id -> the largest page it renders
         self.reuse_documents = bool(previous)  # no earlier run to reuse from, or --full
 
     async def document(self, document: FetchedDocument) -> None:
@@ -103,7 +105,8 @@ class AuditHooks:
                 if self.failed:  # stopped while this page waited: it stays queued for --resume
                     return
                 hosts = self.allowed_hosts.get(page.site_id)
-                artifacts = await self._audit_within_budget(page, hosts)
+                document = self._served(page)
+                artifacts = await self._audit_within_budget(page, hosts, document)
                 # Judging and storing run on one worker thread, off the event loop that drives
                 # the browser, and in order (one writer for SQLite).
                 judgement, outcome = await asyncio.get_running_loop().run_in_executor(
@@ -139,13 +142,18 @@ class AuditHooks:
             self.progress(summary, page.url)
 
     async def _audit_within_budget(
-        self, page: FetchedPage, allowed_hosts: tuple[str, ...] | None
+        self,
+        page: FetchedPage,
+        allowed_hosts: tuple[str, ...] | None,
+        document: ServedDocument | None = None,
     ) -> PageArtifacts:
         """The auditor bounds every step; this bounds the whole page (both attempts, closing,
         a browser restart) should anything still hang. A page over it is a `timeout`, and the
         browser is replaced so nothing of it lingers."""
         budget = self.auditor.settings.page_budget_s()
-        task = asyncio.ensure_future(self.auditor.audit(page.url, allowed_hosts=allowed_hosts))
+        task = asyncio.ensure_future(
+            self.auditor.audit(page.url, allowed_hosts=allowed_hosts, document=document)
+        )
         # Not wait_for: it would wait for the cancelled audit to finish, and that may be what hangs.
         done, _ = await asyncio.wait({task}, timeout=budget)
         if done:
@@ -156,6 +164,15 @@ class AuditHooks:
         await asyncio.wait_for(self.auditor.recycle(), budget)
         error = f"TimeoutError: the whole audit of the page took longer than {budget:g} s"
         return PageArtifacts(page.url, page.url, None, "", {}, {}, error=error)
+
+    def _served(self, page: FetchedPage) -> ServedDocument | None:
+        """The crawler's download, for the browser to render instead of fetching the page again;
+        None for a body over the site's limit (the browser's own request then fails as the
+        crawler's would have)."""
+        limit = self.max_page_bytes.get(page.site_id)
+        if limit is not None and len(page.body) > limit:
+            return None
+        return ServedDocument(page.final_url, page.status, page.headers, page.body)
 
     def _write_later(self, write: Callable[..., Any], *args: Any) -> None:
         """Queue a store write on the writer thread, in order with the page writes, so the event

@@ -13,6 +13,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from massaudit.audits.axe import AXE_VERSION
 from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.crawler.items import ResumeState
+from massaudit.crawler.politeness import PoliteFetcher
 from massaudit.crawler.settings import crawl_settings, run_on_reactor, user_agent
 from massaudit.crawler.sites import SitesConfig
 from massaudit.crawler.spider import SiteSpider
@@ -165,12 +166,14 @@ async def _crawl_and_audit(
     log: RunLog,
     tool_version: str,
 ) -> None:
-    auditor = Auditor(audit_settings)  # starts Chromium on the first page that needs it
+    runner = AsyncCrawlerRunner(crawl_settings(sites, tool_version=tool_version))
+    crawler = runner.create_crawler(SiteSpider)
+    # Every document the browser needs besides the crawler's download goes through the
+    # crawler's per-host slots; Chromium starts on the first page that needs it.
+    politeness = PoliteFetcher(crawler, sites)
+    auditor = Auditor(audit_settings, fetcher=politeness)
     hooks: AuditHooks | None = None
     try:
-        settings = crawl_settings(sites, tool_version=tool_version)
-        runner = AsyncCrawlerRunner(settings)
-        crawler = runner.create_crawler(SiteSpider)
         fatal: list[BaseException] = []
 
         def stop(exc: BaseException) -> None:
@@ -187,12 +190,14 @@ async def _crawl_and_audit(
         log.on_failure = log_failed
         hooks.checks = check_settings(sites.to_dict())
         hooks.allowed_hosts = {site.id: site.allowed_hosts for site in sites.sites}
+        hooks.max_page_bytes = {site.id: site.max_page_bytes for site in sites.sites}
         logging.getLogger("scrapy").setLevel(logging.WARNING)
         await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
         if fatal:
             raise fatal[0]
     finally:
         summary.browser_restarts, summary.pages_retried = auditor.restarts, auditor.retried
+        summary.requests = politeness.tally.counts + auditor.requests
         await auditor.close()
         if hooks is not None:
             hooks.close_writer()

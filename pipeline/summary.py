@@ -27,6 +27,8 @@ class RunSummary:
     browser_restarts: int = 0
     pages_retried: int = 0
     seconds: float = 0.0
+    # Requests the run sent, by kind (crawler/politeness.py, audits/document_fetch.py).
+    requests: Counter[str] = field(default_factory=Counter)
     # Sites with no page audited or carried over, each {"site": id, "reason": one line}.
     sites_not_audited: list[dict[str, str]] = field(default_factory=list)
     urls: UrlTally = field(default_factory=UrlTally, repr=False)
@@ -40,7 +42,7 @@ class RunSummary:
     def to_dict(self) -> dict:
         """What is stored as the run's summary (JSON)."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_STORED}
-        for key in ("findings", "per_site"):
+        for key in ("findings", "per_site", "requests"):
             data[key] = dict(data[key])
         data["skipped"] = dict(self.skipped)
         data["sites_not_audited"] = [dict(site) for site in self.sites_not_audited]
@@ -72,6 +74,9 @@ def summary_lines(summary: RunSummary, run: Any) -> list[str]:
     ]
     if summary.status != "complete" and run.error:
         lines.append(f"  stopped: {run.error}")
+    lines.append(
+        "  " + requests_line(summary.requests, summary.pages_audited + summary.pages_failed)
+    )
     for reason, count in sorted(skipped.items(), key=lambda item: -item[1]):
         lines.append(f"  skipped, {reason}: {count}")
     not_audited = {entry["site"]: entry["reason"] for entry in summary.sites_not_audited}
@@ -82,6 +87,28 @@ def summary_lines(summary: RunSummary, run: Any) -> list[str]:
         else:
             lines.append(f"  {site['id']}: {count} {'page' if count == 1 else 'pages'} this time")
     return lines
+
+
+def requests_line(requests: dict[str, int], pages: int) -> str:
+    """What the run's requests cost per page the browser rendered: documents (the crawler's and
+    the browser's besides), frames, the 404 probe, subresources, and the crawl's other requests."""
+    crawler, browser = requests.get("crawler", 0), requests.get("browser", 0)
+    others = (
+        f"; other requests (robots.txt, sitemaps, linked documents, link checks): "
+        f"{requests.get('other', 0)}"
+    )
+    if pages == 0:
+        return (
+            f"requests, no page audited: {crawler + browser} document (crawler {crawler}, "
+            f"browser {browser}), frames {requests.get('frame', 0)}, probe "
+            f"{requests.get('probe', 0)}, subresources {requests.get('subresource', 0)}{others}"
+        )
+    return (
+        f"requests per audited page: {(crawler + browser) / pages:.2f} document (crawler "
+        f"{crawler / pages:.2f}, browser {browser / pages:.2f}), frames "
+        f"{requests.get('frame', 0) / pages:.2f}, probe {requests.get('probe', 0) / pages:.2f}, "
+        f"subresources {requests.get('subresource', 0) / pages:.1f}{others}"
+    )
 
 
 def not_audited_lines(run: Any) -> list[str]:

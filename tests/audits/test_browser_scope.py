@@ -1,8 +1,9 @@
 """The auditing browser, its 404 probe and the crawler's robots.txt stay inside the site.
 
 Two servers on 127.0.0.1: the audited site, and an "internal" one on another port whose content
-must never be fetched, stored or published. The site sends the browser (never the crawler, whose
-User-Agent starts with "massaudit/") elsewhere in every way a page can.
+must never be fetched, stored or published. The site sends the browser (never the crawler)
+elsewhere in every way a page can: scripts, a meta refresh, and a redirect that sends the crawler
+within the site and, asked again by the browser following the redirect chain, outside it.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ SITE_PAGES = ("/", "/ok/", "/browser-redirect/", "/js-nav/", "/on-load-nav/", "/
 
 def site_server(internal: str):
     secret = f"http://{internal}/secret"
+    redirected: set[str] = set()
 
     def respond(path: str, agent: str):
         text = {"Content-Type": "text/html"}
@@ -93,16 +95,17 @@ def site_server(internal: str):
             return 301, {"Location": f"http://{internal}/robots.txt"}, b""
         if path.startswith("/massaudit-404-probe-"):
             return 302, {"Location": f"http://{internal}/missing"}, b""
-        crawler = agent.startswith("massaudit/")
         if path == "/":
             links = "".join(f'<a href="{p}">{p}</a> ' for p in SITE_PAGES[1:])
             return 200, text, html("Home", f"<p>{links}</p>")
         if path == "/ok/":
             return 200, text, html("Fine")
-        if path == "/browser-redirect/":  # the crawler sees a page, the browser a redirect
-            if crawler:
-                return 200, text, html("Looks fine")
-            return 302, {"Location": secret}, b""
+        if path == "/browser-redirect/":  # the crawler is sent to /landing/, the browser out
+            first = path not in redirected
+            redirected.add(path)
+            return 302, {"Location": "/landing/" if first else secret}, b""
+        if path == "/landing/":
+            return 200, text, html("Landing")
         if path == "/js-nav/":
             return 200, text, html("Script", f"<script>location.href = {secret!r};</script>")
         if path == "/on-load-nav/":

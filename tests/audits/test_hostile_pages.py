@@ -142,7 +142,7 @@ class _StuckAuditor(Auditor):
         super().__init__(_TinyBudget())
         self.recycled = 0
 
-    async def audit(self, url, *, allowed_hosts=None):
+    async def audit(self, url, *, allowed_hosts=None, document=None):
         await asyncio.Event().wait()
 
     async def recycle(self) -> None:

@@ -1,0 +1,45 @@
+"""What the auditing browser may spend on a page: timeouts, page and context budgets, and what
+it renders (`AuditSettings`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from massaudit.audits.browser import ANALYTICS_HOSTS
+from massaudit.audits.not_found_probe import PROBE_TIMEOUT_S
+
+# Starting Chromium (and a new driver should the old one be gone).
+LAUNCH_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    concurrency: int = 2
+    navigation_timeout_s: float = 30.0
+    axe_timeout_s: float = 60.0
+    pages_per_context: int = 250
+    pages_per_browser: int = 1000
+    viewport: tuple[int, int] = (1280, 900)
+    # False: axe-core only, without the facts our own checks judge (--checks axe).
+    collect_facts: bool = True
+    # Hosts never contacted (analytics beacons by default; empty with --keep-analytics).
+    blocked_hosts: tuple[str, ...] = ANALYTICS_HOSTS
+    # Closing a tab or a context; past it the context, then the whole browser, is replaced.
+    close_timeout_s: float = 10.0
+    # Every request of the browser carries it; None leaves Chromium's own ("HeadlessChrome").
+    user_agent: str | None = None
+    # False (for debugging): the browser fetches a page again instead of rendering the crawler's
+    # download of it (through the run's politeness, a second document request per page).
+    serve_crawled_pages: bool = True
+
+    def attempt_budget_s(self) -> float:
+        """The longest one attempt at a page may take: opening a tab and loading the page,
+        axe-core, the facts (two scripts and the 404 probe), each at its own timeout, and
+        closing the tab and its context, or a new browser should they not close."""
+        rendering = 2 * self.navigation_timeout_s + 5 + 3 * self.axe_timeout_s + PROBE_TIMEOUT_S
+        return rendering + 10 + 2 * self.close_timeout_s + LAUNCH_TIMEOUT_S
+
+    def page_budget_s(self) -> float:
+        """The backstop for a whole page: two attempts (a page is retried once when the browser
+        dies under it), with a margin."""
+        return 2 * self.attempt_budget_s() + 10
