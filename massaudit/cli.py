@@ -28,6 +28,7 @@ from massaudit.config_command import cmd_config
 from massaudit.crawler.scope import ScopeOwners
 from massaudit.crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit.db_command import cmd_db, open_store
+from massaudit.doctor import cmd_doctor
 from massaudit.parser import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from massaudit.parser import build_parser as _build_parser
 from massaudit.pipeline.nightly import RunError, run_audit
@@ -83,6 +84,7 @@ def _main(args: argparse.Namespace, origins: dict[str, config.Origin]) -> int:
         "validate": cmd_validate,
         "check": cmd_check,
         "db": cmd_db,
+        "doctor": cmd_doctor,
         "config": lambda args: cmd_config(args, build_parser),
     }
     try:
@@ -137,7 +139,7 @@ def check_paths(args: argparse.Namespace) -> None:
         arguments.database("--db", args.db, must_exist=args.resume is not None)
     elif command in ("rejudge", "report", "export", "db"):
         arguments.database("--db", args.db, must_exist=True)
-    if getattr(args, "out", None) and command != "serve-demo":
+    if getattr(args, "out", None) and command not in ("serve-demo", "doctor"):
         arguments.output_dir("--out", args.out)
     if getattr(args, "log", None):
         arguments.output_file("--log", args.log)

@@ -15,7 +15,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 DESCRIPTION = "The `massaudit` command: run, demo, rejudge, report, export, validate."
 DEMO_SITES = Path(__file__).parent / "demo" / "sites.toml"
 # Commands whose options the environment and the configuration file may set (massaudit.config).
-CONFIGURED_COMMANDS = ("run", "report", "export", "rejudge", "check", "validate")
+CONFIGURED_COMMANDS = ("run", "report", "export", "rejudge", "check", "validate", "doctor")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -140,6 +140,9 @@ def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentPa
     export.add_argument("--output", "-o", help="write to this file instead of standard output")
 
     add_check_parser(commands)
+    from massaudit.doctor import add_doctor_parser  # its checks import every layer
+
+    add_doctor_parser(commands)
 
     db = commands.add_parser("db", help="look after a store: `massaudit db upgrade --db URL`")
     db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)

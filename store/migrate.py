@@ -80,6 +80,29 @@ def prepare(conn: Connection, create: bool) -> SchemaChange | None:
     return SchemaChange(int(current), int(head))
 
 
+@dataclass(frozen=True)
+class SchemaState:
+    """What a database holds, read without changing it (`massaudit doctor`)."""
+
+    stored: str | None  # the store schema massaudit_meta records; None: not a massaudit store
+    pending: tuple[str, ...]  # revisions an upgrade would apply, oldest first
+    known: bool  # False: a schema this massaudit cannot upgrade (newer, or too old)
+
+
+def schema_state(conn: Connection) -> SchemaState:
+    stored = _stored_schema(conn)
+    if stored is None:
+        return SchemaState(None, (), True)
+    current = _context(conn).get_current_revision()
+    if current is None and stored.isdigit():
+        current = revision_id(int(stored))  # a store made before migrations: stamped on opening
+    known = {script.revision for script in scripts().walk_revisions()}
+    if current not in known:
+        return SchemaState(stored, (), False)
+    pending = [script.revision for script in scripts().iterate_revisions("head", current)]
+    return SchemaState(stored, tuple(reversed(pending)), True)
+
+
 def _stored_schema(conn: Connection) -> str | None:
     if not inspect(conn).has_table(MetaRow.__tablename__):
         return None

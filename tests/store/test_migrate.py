@@ -255,3 +255,21 @@ def test_a_revision_made_as_docs_store_md_says_upgrades_a_store(migrations_copy,
     assert "label" in [column["name"] for column in inspect(engine).get_columns("runs")]
     assert revision(engine) == next_id
     engine.dispose()
+
+
+def test_schema_state_reads_a_store_without_changing_it(schema_4_store):
+    """What `massaudit doctor` reports: the stored schema and the migrations pending."""
+    engine = create_engine(schema_4_store)
+    with engine.connect() as conn:
+        assert migrate.schema_state(conn) == migrate.SchemaState("4", (), True)
+    make_schema_3(schema_4_store)
+    with engine.connect() as conn:
+        assert migrate.schema_state(conn) == migrate.SchemaState("3", ("0004",), True)
+    assert revision(engine) is None  # not stamped, not upgraded
+    execute(schema_4_store, "UPDATE massaudit_meta SET value = '99'")
+    with engine.connect() as conn:
+        assert migrate.schema_state(conn) == migrate.SchemaState("99", (), False)
+    execute(schema_4_store, "DROP TABLE massaudit_meta")
+    with engine.connect() as conn:
+        assert migrate.schema_state(conn).stored is None
+    engine.dispose()
