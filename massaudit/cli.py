@@ -28,6 +28,7 @@ from massaudit.config_command import cmd_config
 from massaudit.crawler.scope import ScopeOwners
 from massaudit.crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit.db_command import cmd_db, open_store
+from massaudit.doctor import cmd_doctor
 from massaudit.parser import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from massaudit.parser import build_parser as _build_parser
 from massaudit.pipeline.nightly import RunError, run_audit
@@ -37,7 +38,6 @@ from massaudit.pipeline.resume import run_to_resume
 from massaudit.pipeline.scorecard import write_scorecard
 from massaudit.pipeline.site_level import check_disabled_rules
 from massaudit.pipeline.summary import not_audited_lines, summary_lines
-from massaudit.plan_command import cmd_plan
 from massaudit.progress import Progress
 from massaudit.reports.export import export_json
 from massaudit.reports.safe_output import dumps_json
@@ -82,9 +82,9 @@ def _main(args: argparse.Namespace, origins: dict[str, config.Origin]) -> int:
         "report": cmd_report,
         "export": cmd_export,
         "validate": cmd_validate,
-        "plan": cmd_plan,
         "check": cmd_check,
         "db": cmd_db,
+        "doctor": cmd_doctor,
         "config": lambda args: cmd_config(args, build_parser),
     }
     try:
@@ -137,9 +137,9 @@ def check_paths(args: argparse.Namespace) -> None:
     command = args.command
     if command == "run":
         arguments.database("--db", args.db, must_exist=args.resume is not None)
-    elif command in ("rejudge", "report", "export", "db") or (command == "plan" and args.db):
+    elif command in ("rejudge", "report", "export", "db"):
         arguments.database("--db", args.db, must_exist=True)
-    if getattr(args, "out", None) and command != "serve-demo":
+    if getattr(args, "out", None) and command not in ("serve-demo", "doctor"):
         arguments.output_dir("--out", args.out)
     if getattr(args, "log", None):
         arguments.output_file("--log", args.log)
