@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from massaudit import __version__, arguments
-from massaudit.config import relabel
+from massaudit.config import mask, relabel
 from massaudit.pipeline.check import (
     EXIT_CANNOT_RUN,
     EXIT_USAGE,
@@ -124,7 +124,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             arguments.output_file(flag, path)
         return run_check(options, catalogue, started)
     except (CheckUsageError, CheckConfigError, CatalogueError, arguments.PathProblem) as exc:
-        print(f"massaudit check: {relabel(str(exc), args.origins)}", file=sys.stderr)
+        print(f"massaudit check: {mask(relabel(str(exc), args.origins))}", file=sys.stderr)
         return EXIT_USAGE
     except BrowserNotFound as exc:
         print(f"massaudit check: could not check: {exc}", file=sys.stderr)

@@ -91,19 +91,24 @@ def _main(args: argparse.Namespace, origins: dict[str, config.Origin]) -> int:
         check_paths(args)
         return handlers[args.command](args)
     except (SitesConfigError, UsageError, StoreError, CatalogueError, PathProblem) as exc:
-        print(f"massaudit: {config.relabel(str(exc), origins)}", file=sys.stderr)
+        say(config.relabel(str(exc), origins))
         return EXIT_USAGE
     except BrowserNotFound as exc:
-        print(f"massaudit: {exc}", file=sys.stderr)
+        say(str(exc))
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print("massaudit: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # never a traceback for the operator unless asked for
         if args.debug:
-            traceback.print_exc()
-        print(f"massaudit: {fault_line(args.command, exc)}", file=sys.stderr)
+            sys.stderr.write(config.mask(traceback.format_exc()))
+        say(fault_line(args.command, exc))
         return EXIT_CANNOT_RUN
+
+
+def say(line: str) -> None:
+    """One error line on standard error; a URL's password in it (a --db URL) shown as ***."""
+    print(f"massaudit: {config.mask(line)}", file=sys.stderr)
 
 
 _OS_FAULTS = {
@@ -247,10 +252,9 @@ def _audit_and_report(
     except RunError as exc:
         raise UsageError(str(exc)) from None
     except StoreError as exc:  # the store went away mid-run, after its retries
-        print(
-            f"massaudit: the run stopped: {exc}; what was stored is kept, and "
-            "`massaudit run --resume` continues once the database is back",
-            file=sys.stderr,
+        say(
+            f"the run stopped: {exc}; what was stored is kept, and "
+            "`massaudit run --resume` continues once the database is back"
         )
         return EXIT_FAILED
     finally:

@@ -8,13 +8,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from massaudit.config import mask
+
 LOGGER = "massaudit"
 
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         ours = record.name == LOGGER or record.name.startswith(LOGGER + ".")
-        return f"{LOGGER if ours else record.name}: {record.getMessage()}"
+        return f"{LOGGER if ours else record.name}: {mask(record.getMessage())}"
 
 
 @contextmanager

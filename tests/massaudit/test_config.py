@@ -266,3 +266,17 @@ def test_a_secret_from_the_environment_is_named_for_removal(monkeypatch):
     monkeypatch.setenv("MASSAUDIT_DB", "out/massaudit.sqlite")
     args = parse("report")
     assert config.secret_variables(args.origins, args) == []
+
+
+@pytest.mark.parametrize("given_by", ["flag", "env"])
+def test_a_database_password_is_never_printed(capsys, monkeypatch, tmp_path, given_by):
+    url = "postgresql+nosuchdriver://audit:s3cret@127.0.0.1/massaudit"
+    argv = ["report", "--out", str(tmp_path / "out"), "-v"]
+    if given_by == "flag":
+        argv += ["--db", url]
+    else:
+        monkeypatch.setenv("MASSAUDIT_DB", url)
+    assert main(argv) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert "s3cret" not in captured.out + captured.err
+    assert "postgresql+nosuchdriver://audit:***@127.0.0.1/massaudit" in captured.err
