@@ -7,22 +7,10 @@ import argparse
 import logging
 
 import pytest
+from sites_examples import SITES
 
 from massaudit.cli import build_parser, main
 from massaudit.verbosity import logging_to_stderr
-
-SITES = """
-[[agency]]
-id = "a"
-name = "Agency"
-
-[[site]]
-id = "s"
-agency = "a"
-name = "Site"
-start_urls = ["https://www.mass.gov/"]
-allowed_hosts = ["www.mass.gov"]
-"""
 
 
 def every_command_parser() -> dict[str, argparse.ArgumentParser]:
