@@ -28,9 +28,12 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+def serve_handler(
+    handler: type[BaseHTTPRequestHandler],
+    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+) -> Iterator[str]:
     """`http://127.0.0.1:PORT` of a threaded server on a free port, for the with-block."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = server_class(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
