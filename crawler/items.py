@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class PreviousPage:
     etag: str | None
     last_modified: str | None
     content_hash: str
+    # When the artifacts it holds were fetched (the audited page it was reused from, if reused).
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class ReusedPage:
     url: str
     depth: int
     previous: PreviousPage
-    how: str  # "not modified (304)" or "same content hash"
+    how: str  # "not modified (304)", "same content hash" or what the sitemap lastmod said
+    reason: str | None = None  # the URL state's reason: crawler.reuse.SITEMAP_LASTMOD or None
 
 
 @dataclass(frozen=True)

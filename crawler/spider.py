@@ -1,6 +1,7 @@
 """The Scrapy spider: discovers each site's pages and reports every URL's outcome to hooks.
 
-Pages are requested, parsed and reused here; robots.txt and sitemaps are in crawler/sitemaps.py,
+Pages are requested, parsed and reused here; robots.txt and sitemaps (read before the crawl) are
+in crawler/sitemaps.py, which request a page needs (none, conditional, full) in crawler/reuse.py,
 linked documents in crawler/document_requests.py, external link checks in crawler/link_checks.py
 and the reasons of failed requests in crawler/responses.py.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -23,8 +25,9 @@ from massaudit.crawler.frontier import AUDITED, QUEUED, SKIPPED, UNCHANGED, Site
 from massaudit.crawler.items import FetchedPage, PreviousPage, ResumeState, ReusedPage, UrlOutcome
 from massaudit.crawler.link_checks import ExternalLinkChecks
 from massaudit.crawler.responses import failure_reason, header, response_headers
+from massaudit.crawler.reuse import AUDITED_AGAIN, KNOWN_UNCHANGED, SITEMAP_LASTMOD, fetch_plan
 from massaudit.crawler.scope import ScopeOwners
-from massaudit.crawler.sitemaps import SitemapDiscovery
+from massaudit.crawler.sitemaps import SitemapReader, lastmods
 from massaudit.crawler.sites import SitesConfig, host_key
 from massaudit.crawler.urls import document_type
 
@@ -41,7 +44,7 @@ FETCHED_REASONS = {
 }
 
 
-class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.Spider):
+class SiteSpider(SitemapReader, DocumentRequests, ExternalLinkChecks, scrapy.Spider):
     """Crawls every site of a `SitesConfig` from start URLs and sitemaps, following in-scope links."""
 
     name = "massaudit"
@@ -64,6 +67,9 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
         self.resume_state = resume or ResumeState()
         self.links = LinkExtractor(unique=True, deny_extensions=[], tags=("a", "area"))
         self.link_checks: Counter[str] = Counter()
+        # site id -> normalised URL -> its sitemap lastmod (None: listed without one)
+        self.lastmods: dict[str, dict[str, datetime | None]] = {s.id: {} for s in sites.sites}
+        self.started_at = datetime.now(UTC)
         queued_documents = {(q[0], q[1]) for q in self.resume_state.queued if q[4]}
         for site_id, urls in self.resume_state.seen.items():
             frontier = self.frontiers.get(site_id)
@@ -86,9 +92,13 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
             return host_key(url) in frontier.site.allowed_hosts
         return frontier.scope.contains(frontier.normalise(url))
 
-    # Start: resumed URLs, start URLs, sitemaps.
+    # Start: sitemaps first (so every page request knows its lastmod), then resumed URLs, start
+    # URLs and the sitemaps' URLs.
 
     async def start(self) -> AsyncIterator[Any]:
+        sitemaps = await self.read_sitemaps(self.sites.sites)
+        for site_id, found in sitemaps.items():
+            self.lastmods[site_id] = lastmods(found.entries, self.frontiers[site_id].normalise)
         for site_id, url, depth, referrer, document in self.resume_state.queued:
             if site_id not in self.frontiers:
                 continue
@@ -99,8 +109,11 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
         for site in self.sites.sites:
             for request in self._discover(site.id, site.start_urls, depth=0, referrer=None):
                 yield request
-            if site.use_sitemaps:
-                for request in self._sitemap_requests(site):
+            by_sitemap: dict[str, list[str]] = {}
+            for entry in sitemaps[site.id].entries if site.id in sitemaps else ():
+                by_sitemap.setdefault(entry.sitemap, []).append(entry.url)
+            for sitemap, urls in by_sitemap.items():
+                for request in self._discover(site.id, urls, depth=0, referrer=sitemap):
                     yield request
 
     # Discovery and fetching of pages.
@@ -167,8 +180,17 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
         self, site_id: str, url: str, depth: int, referrer: str | None
     ) -> scrapy.Request:
         headers = {}
+        site = self.frontiers[site_id].site
         previous = self.hooks.previous(site_id, url) if self.incremental else None
-        if previous is not None:
+        plan = fetch_plan(
+            url,
+            previous.fetched_at if previous else None,
+            self.lastmods[site_id].get(url),
+            self.started_at,
+            site.max_reuse_age_days,
+            known=previous is not None,
+        )
+        if previous is not None and plan not in AUDITED_AGAIN:
             if previous.etag:
                 headers["If-None-Match"] = previous.etag
             if previous.last_modified:
@@ -184,10 +206,13 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
                 "depth": depth,
                 "referrer": referrer,
                 "handle_httpstatus_list": [304],
-                "download_timeout": self.frontiers[site_id].site.fetch_timeout,
+                "download_timeout": site.fetch_timeout,
                 # Scrapy cancels a download past this size, and stops decompressing past it
                 # (a gzip bomb is never inflated in this process): skipped `too_large`.
-                "download_maxsize": self.frontiers[site_id].site.max_page_bytes,
+                "download_maxsize": site.max_page_bytes,
+                "fetch_plan": plan,
+                # Answered by KnownUnchangedMiddleware without a request (after robots.txt).
+                "known_unchanged": plan == KNOWN_UNCHANGED,
             },
         )
 
@@ -221,7 +246,11 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
             skip("duplicate", f"redirects to {final}", response.status)
             return
         previous = self.hooks.previous(site_id, url) if self.incremental else None
-        if response.status == 304 and previous is not None:
+        if SITEMAP_LASTMOD in response.flags and previous is not None:
+            lastmod = self.lastmods[site_id].get(url)
+            how = f"sitemap lastmod {lastmod:%Y-%m-%d %H:%M} UTC, not after its last fetch"
+            requests = await self._reuse(site_id, url, depth, previous, how, SITEMAP_LASTMOD)
+        elif response.status == 304 and previous is not None:
             requests = await self._reuse(site_id, url, depth, previous, "not modified (304)")
         else:
             if not isinstance(response, HtmlResponse):
@@ -250,9 +279,10 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
                 return
             content_hash = hashlib.sha256(response.body).hexdigest()
             links = [link.url for link in self.links.extract_links(response)]
-            if previous is not None and previous.content_hash == content_hash:
+            audit_again = meta.get("fetch_plan") in AUDITED_AGAIN
+            if previous is not None and previous.content_hash == content_hash and not audit_again:
                 requests = await self._reuse(
-                    site_id, url, depth, previous, "same content hash", links
+                    site_id, url, depth, previous, "same content hash", links=links
                 )
             else:
                 self.handed[site_id].add(url)
@@ -286,6 +316,7 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
         depth: int,
         previous: PreviousPage,
         how: str,
+        reason: str | None = None,
         links: list[str] | None = None,
     ) -> list[scrapy.Request]:
         """Carry the page over; its links (`links`, else those stored with `previous`) are
@@ -300,7 +331,7 @@ class SiteSpider(SitemapDiscovery, DocumentRequests, ExternalLinkChecks, scrapy.
                 decided.append(self._decide(site_id, found, depth + 1, url))
             return decided[0][1]
 
-        page = ReusedPage(site_id, site.agency, url, depth, previous, how)
+        page = ReusedPage(site_id, site.agency, url, depth, previous, how, reason)
         await self.hooks.reuse(page, discover)
         return decided[0][0] if decided else []
 

@@ -222,7 +222,9 @@ class AuditHooks:
     ) -> list[str]:
         if self.failed:
             return []
-        outcome = UrlOutcome(page.site_id, page.url, UNCHANGED, None, page.how, depth=page.depth)
+        outcome = UrlOutcome(
+            page.site_id, page.url, UNCHANGED, page.reason, page.how, depth=page.depth
+        )
         discovered: list[UrlOutcome] = []
 
         def states_of_links(links: list[str]) -> list[dict[str, Any]]:
@@ -230,6 +232,9 @@ class AuditHooks:
             return [asdict(o) for o in discovered]
 
         try:
+            # After the writes queued so far (this URL's `queued` state among them): the page is
+            # stored here, on the event loop's thread, and two inserts of one state would clash.
+            await asyncio.get_running_loop().run_in_executor(self.writer, _after_queued_writes)
             links = self.store.reuse_page(
                 self.summary.run_id,
                 page.previous.page_id,
@@ -271,6 +276,10 @@ class AuditHooks:
                 )
             elif outcome.document is None:
                 self.summary.discovered += 1
+
+
+def _after_queued_writes() -> None:
+    """Nothing: run on the writer thread, it returns once the writes queued before it are done."""
 
 
 def _page_outcome(site_id: str, url: str, depth: int, artifacts: PageArtifacts) -> UrlOutcome:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, defer
 
@@ -16,7 +16,7 @@ from massaudit.rules.judge import PageJudgement
 from massaudit.rules.model import PageArtifacts
 from massaudit.store.connection import StoreConnection, StoreError, now, reason, redact, retried
 from massaudit.store.findings import FINDING_FIELDS, insert_findings
-from massaudit.store.schema import FindingRow, LinkRow, PageRow, RunRow
+from massaudit.store.schema import DocumentRow, FindingRow, LinkRow, PageRow, RunRow
 from massaudit.store.url_states import upsert_url_states
 
 
@@ -239,15 +239,14 @@ class PageStore(StoreConnection):
 
     @retried
     def previous_pages(self, before_run: int, site_ids: list[str]) -> dict[tuple[str, str], Any]:
-        """(site, url) -> page row facts of the newest complete run before `before_run`."""
+        """(site, url) -> (page id, etag, last_modified, content hash, when its artifacts were
+        fetched) of each page of the sites' last complete audit before `before_run`, without
+        the pages that failed."""
         with self.session() as s:
-            previous = s.scalars(
-                select(RunRow.id)
-                .where(RunRow.status == "complete", RunRow.id < before_run)
-                .order_by(RunRow.id.desc())
-            ).first()
-            if previous is None:
+            last = _last_audits(s, before_run, site_ids)
+            if not last:
                 return {}
+            original = aliased(PageRow)
             rows = s.execute(
                 select(
                     PageRow.id,
@@ -256,13 +255,61 @@ class PageStore(StoreConnection):
                     PageRow.etag,
                     PageRow.last_modified,
                     PageRow.content_hash,
-                ).where(
-                    PageRow.run_id == previous,
-                    PageRow.site_id.in_(site_ids),
+                    func.coalesce(original.audited_at, PageRow.audited_at),
+                )
+                .outerjoin(original, original.id == PageRow.reused_from)
+                .where(
+                    or_(*(_of_run(site, run) for site, run in last.items())),
                     PageRow.error.is_(None),
                 )
             )
-            return {(site, url): (pid, etag, lm, h) for pid, site, url, etag, lm, h in rows}
+            return {(site, url): (pid, *facts) for pid, site, url, *facts in rows}
+
+    @retried
+    def last_audits(self, site_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+        """site -> (run id, pages audited or carried over, documents checked) of its last
+        complete audit; sites never audited are left out."""
+        with self.session() as s:
+            last = _last_audits(s, None, site_ids)
+            found = {}
+            for site, run in last.items():
+                pages = s.scalar(
+                    select(func.count())
+                    .select_from(PageRow)
+                    .where(_of_run(site, run), PageRow.error.is_(None))
+                )
+                documents = s.scalar(
+                    select(func.count())
+                    .select_from(DocumentRow)
+                    .where(DocumentRow.run_id == run, DocumentRow.site_id == site)
+                )
+                found[site] = (run, pages or 0, documents or 0)
+            return found
+
+
+def _last_audits(s: Session, before_run: int | None, site_ids: list[str]) -> dict[str, int]:
+    """site -> the newest complete run (before `before_run`) holding pages of it: a site the
+    newest run did not audit (left out with --site, or unreachable) keeps its earlier pages."""
+    runs = select(RunRow.id).where(RunRow.status == "complete").order_by(RunRow.id.desc())
+    if before_run is not None:
+        runs = runs.where(RunRow.id < before_run)
+    left, found = set(site_ids), {}
+    for run_id in s.scalars(runs):
+        if not left:
+            break
+        present = s.scalars(
+            select(PageRow.site_id)
+            .where(PageRow.run_id == run_id, PageRow.site_id.in_(sorted(left)))
+            .group_by(PageRow.site_id)
+        )
+        for site in present:
+            found[site] = run_id
+            left.discard(site)
+    return found
+
+
+def _of_run(site_id: str, run_id: int) -> Any:
+    return and_(PageRow.run_id == run_id, PageRow.site_id == site_id)
 
 
 def _delete_page(s: Session, run_id: int, url: str) -> None:

@@ -33,17 +33,19 @@ class UrlStateStore(StoreConnection):
 
     @retried
     def state_counts(self, run_id: int) -> dict[str, int]:
-        """URL counts of a run by state, skipped ones by reason ("skipped:http_error")."""
+        """URL counts of a run by state, skipped ones by reason ("skipped:http_error"); the
+        reasons of other states (unchanged: sitemap_lastmod) are summed into their state."""
         with self.session() as s:
             rows = s.execute(
                 select(UrlStateRow.state, UrlStateRow.reason, func.count())
                 .where(UrlStateRow.run_id == run_id)
                 .group_by(UrlStateRow.state, UrlStateRow.reason)
             )
-            return {
-                (f"{state}:{reason}" if state == "skipped" else state): count
-                for state, reason, count in rows
-            }
+            counts: dict[str, int] = {}
+            for state, reason, count in rows:
+                key = f"{state}:{reason}" if state == "skipped" else state
+                counts[key] = counts.get(key, 0) + count
+            return counts
 
     @retried
     def resume_state(self, run_id: int) -> tuple[dict[str, dict[str, str]], list[tuple]]:
@@ -65,7 +67,9 @@ class UrlStateStore(StoreConnection):
                 ).where(UrlStateRow.run_id == run_id)
             )
             for site_id, url, state, reason, depth, referrer, document in rows:
-                seen.setdefault(site_id, {})[url] = f"skipped:{reason}" if reason else state
+                seen.setdefault(site_id, {})[url] = (
+                    f"skipped:{reason}" if state == "skipped" else state
+                )
                 if state == "queued":
                     queued.append((site_id, url, depth, referrer, document))
         return seen, queued
