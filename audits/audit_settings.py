@@ -3,7 +3,7 @@ it renders (`AuditSettings`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from massaudit.audits.browser import ANALYTICS_HOSTS
 from massaudit.audits.not_found_probe import PROBE_TIMEOUT_S
@@ -31,6 +31,9 @@ class AuditSettings:
     # False (for debugging): the browser fetches a page again instead of rendering the crawler's
     # download of it (through the run's politeness, a second document request per page).
     serve_crawled_pages: bool = True
+    # Headers sent to some hosts only (sites' credentials: host key -> name -> value; see
+    # audits/request_headers.py). Never stored (pipeline/run_options.py) nor shown.
+    host_headers: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def attempt_budget_s(self) -> float:
         """The longest one attempt at a page may take: opening a tab and loading the page,

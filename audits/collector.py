@@ -69,7 +69,7 @@ class Auditor:
         self._browser_pages = 0
         self._drained = asyncio.Event()
         self.axe_version: str | None = None
-        self._probes = NotFoundProbes(fetcher, self.requests)
+        self._probes = NotFoundProbes(fetcher, self.requests, self.settings.host_headers)
         self._known_sizes: dict[str, int] = {}
         self._generation = 0  # which browser: contexts of an older one are gone with it
         self._browser_pids: dict[int, int | None] = {}  # id(browser) -> its main process
@@ -399,7 +399,7 @@ class Auditor:
         page.set_default_timeout(self.settings.navigation_timeout_s * 1000)
         tab = Tab(page, record_network=self.settings.collect_facts)
         try:
-            documents = DocumentSource(self._fetcher, self.requests)
+            documents = DocumentSource(self._fetcher, self.requests, self.settings.host_headers)
             tab.guard = await NavigationGuard.attach(slot.context, page, documents)
         except BaseException:
             await close_quietly(page)

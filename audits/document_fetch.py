@@ -16,11 +16,11 @@ import contextlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from playwright.async_api import CDPSession
-from w3lib.url import safe_url_string
 
+from massaudit.audits.request_headers import HostHeaders, continue_request
 from massaudit.rules.hosts import host_key
 
 # Request kinds counted per run (with the crawler's own, "crawler" and "other").
@@ -84,9 +84,15 @@ class DocumentFetcher(Protocol):
 class DocumentSource:
     """One tab's answers to the document requests its page makes (paused by the scope guard)."""
 
-    def __init__(self, fetcher: DocumentFetcher | None, counts: Counter[str]) -> None:
+    def __init__(
+        self,
+        fetcher: DocumentFetcher | None,
+        counts: Counter[str],
+        host_headers: HostHeaders | None = None,
+    ) -> None:
         self.fetcher = fetcher
         self.counts = counts
+        self.host_headers = host_headers or {}  # added to the requests the browser sends itself
         self.served: ServedDocument | None = None  # only while its page is audited
 
     async def answer(self, session: CDPSession, event: dict[str, Any], top: bool) -> None:
@@ -102,7 +108,7 @@ class DocumentSource:
         kind = BROWSER if top else FRAME
         if self.fetcher is None or not self.fetcher.governs(url):
             self.counts[kind] += 1
-            await session.send("Fetch.continueRequest", {"requestId": request_id})
+            await continue_request(session, event, self.host_headers)
             return
         try:
             answer = await self.fetcher.fetch(
@@ -162,14 +168,18 @@ def served_headers(headers: tuple[tuple[str, str], ...]) -> list[dict[str, str]]
 
 def same_document(url: str, other: str) -> bool:
     """Whether the browser's request for `url` asks for the document at `other` (the browser
-    drops fragments and default ports, lowercases the host and escapes what needs it)."""
-    return _comparable(url) == _comparable(other)
+    drops fragments and default ports, lowercases the host, and escapes other characters than
+    the crawler does)."""
+    try:
+        return _comparable(url) == _comparable(other)
+    except ValueError:  # an unreadable host
+        return False
 
 
-def _comparable(url: str) -> str:
-    safe = safe_url_string(url)
-    parts = urlsplit(safe)
-    return urlunsplit((parts.scheme.lower(), host_key(safe), parts.path or "/", parts.query, ""))
+def _comparable(url: str) -> tuple[str, str, str, str]:
+    parts = urlsplit(url)
+    path, query = unquote(parts.path or "/"), unquote(parts.query)
+    return (parts.scheme.lower(), host_key(url), path, query)
 
 
 def _printable(text: str) -> bool:

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.async_api import BrowserContext
 
 from massaudit.audits.document_fetch import PROBE, DocumentFetcher
+from massaudit.audits.request_headers import HostHeaders, headers_for
 from massaudit.audits.scope_guard import BrowserScope
 from massaudit.rules.hosts import host_key
 
@@ -27,11 +28,15 @@ class NotFoundProbes:
     the browser going away is asked again (one sent through `fetcher` never is)."""
 
     def __init__(
-        self, fetcher: DocumentFetcher | None = None, counts: Counter[str] | None = None
+        self,
+        fetcher: DocumentFetcher | None = None,
+        counts: Counter[str] | None = None,
+        host_headers: HostHeaders | None = None,
     ) -> None:
         self._tasks: dict[str, asyncio.Task] = {}
         self._fetcher = fetcher
         self._counts = Counter[str]() if counts is None else counts
+        self._host_headers = host_headers or {}
 
     async def ask(
         self, context: BrowserContext, url: str, scope: BrowserScope
@@ -73,7 +78,10 @@ class NotFoundProbes:
 
         async def by_the_browser(url: str) -> tuple[int, str | None]:
             self._counts[PROBE] += 1
-            response = await context.request.get(url, timeout=15000, max_redirects=0)
+            headers = headers_for(url, self._host_headers)
+            response = await context.request.get(
+                url, headers=headers, timeout=15000, max_redirects=0
+            )
             status, location = response.status, response.headers.get("location")
             await response.dispose()
             return status, location

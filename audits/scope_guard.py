@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import BrowserContext, CDPSession, Page
 
 from massaudit.audits.document_fetch import DocumentSource, ServedDocument
+from massaudit.audits.request_headers import continue_request, fetch_patterns
 from massaudit.rules.hosts import host_key
 
 # The skip reason of a page whose browser was sent outside the site (the crawler uses the same
@@ -160,7 +161,8 @@ class NavigationGuard:
         tree = await session.send("Page.getFrameTree")
         guard = cls(session, tree["frameTree"]["frame"]["id"], documents)
         session.on("Fetch.requestPaused", guard._on_paused)
-        await session.send("Fetch.enable", {"patterns": list(FETCH_PATTERNS)})
+        patterns = [*FETCH_PATTERNS, *fetch_patterns(documents.host_headers)]
+        await session.send("Fetch.enable", {"patterns": patterns})
         return guard
 
     def begin(self, scope: BrowserScope, served: ServedDocument | None = None) -> None:
@@ -214,7 +216,7 @@ class NavigationGuard:
                 await self.documents.answer(self.session, event, top)
                 return
             if reason is None:
-                await self.session.send("Fetch.continueRequest", {"requestId": request_id})
+                await continue_request(self.session, event, self.documents.host_headers)
                 return
             if top or len(self.refused) < 100:
                 self.refused.append(Refusal(url, reason, top))

@@ -63,6 +63,9 @@ def crawl_settings(sites: SitesConfig, *, tool_version: str) -> dict[str, Any]:
         "DOWNLOADER": "massaudit.crawler.politeness.PoliteDownloader",
         "DOWNLOADER_MIDDLEWARES": {
             "massaudit.crawler.middlewares.ScopeGuardMiddleware": 50,
+            "massaudit.crawler.credentials.SiteCredentialsMiddleware": 60,
+            # After robots.txt's (100): a page robots.txt now forbids is not reused.
+            "massaudit.crawler.reuse.KnownUnchangedMiddleware": 110,
             "massaudit.crawler.middlewares.RetryAfterMiddleware": 560,
         },
         "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],

@@ -7,14 +7,21 @@ operator can fix a broken entry without reading a traceback.
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from massaudit.crawler.credentials import (
+    CredentialError,
+    check_credentials,
+    same_credentials,
+)
 from massaudit.crawler.notify_config import NotifyConfig, parse_notify
 from massaudit.rules.checks.document_rules import DEFAULT_COMPLIANCE_DATE
 from massaudit.rules.checks.settings import CHECK_OPTIONS
@@ -67,6 +74,15 @@ class Site:
     max_page_bytes: int = 10 * 1024 * 1024
     # ADA Title II compliance date (ISO date): documents dated before it may be exempt.
     document_compliance_date: str = DEFAULT_COMPLIANCE_DATE
+    # A page reused without a request (its sitemap lastmod unchanged) is fetched and audited
+    # again once its artifacts are this old, at the latest (crawler/reuse.py).
+    max_reuse_age_days: float = 7.0
+    # Credentials sent to the site's hosts only: header or cookie name -> "env:VARIABLE", and
+    # basic_auth {user_env, password_env}; the values are read from the environment
+    # (crawler/credentials.py).
+    headers: dict[str, str] = field(default_factory=dict, hash=False)
+    cookies: dict[str, str] = field(default_factory=dict, hash=False)
+    basic_auth: dict[str, str] = field(default_factory=dict, hash=False)
     demo: bool = False
     # Options of massaudit's own checks (CHECK_OPTIONS): the file's global [checks] table with
     # this site's `checks` table over it. Empty means the defaults the checks declare.
@@ -176,6 +192,10 @@ _SITE_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "max_document_bytes": (int, False),
     "max_page_bytes": (int, False),
     "document_compliance_date": (str, False),
+    "max_reuse_age_days": ((int, float), False),
+    "headers": (dict, False),
+    "cookies": (dict, False),
+    "basic_auth": (dict, False),
     "demo": (bool, False),
     "checks": (dict, False),
 }
@@ -192,6 +212,7 @@ _SITE_RANGES: dict[str, tuple[float, float]] = {
     "fetch_timeout": (1, 300),
     "max_document_bytes": (0, 1024**3),
     "max_page_bytes": (1, 1024**3),
+    "max_reuse_age_days": (0, 3650),
 }
 _LIST_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "sitemaps", "ignore_params")
 _TOP_KEYS = {"agency", "site", "checks", "notify"}
@@ -228,7 +249,12 @@ def load_sites(path: str | Path) -> SitesConfig:
     return parse_sites(data, str(path))
 
 
-def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig:
+def parse_sites(
+    data: dict[str, Any], source: str = "sites.toml", environ: Mapping[str, str] | None = None
+) -> SitesConfig:
+    """The sites file's tables, validated; the environment variables its credentials name must
+    be set in `environ` (the process's environment by default)."""
+
     def fail(key_path: str, problem: str) -> SitesConfigError:
         return SitesConfigError(f"{source}: {key_path}: {problem}")
 
@@ -309,7 +335,11 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
         fields = dict(entry)
         for key in _LIST_KEYS:
             fields[key] = tuple(entry.get(key, ()))
-        for key in ("download_delay", "fetch_timeout"):
+        try:
+            check_credentials(entry, os.environ if environ is None else environ)
+        except CredentialError as exc:
+            raise fail(f"{where}.{exc.key}", exc.problem) from None
+        for key in ("download_delay", "fetch_timeout", "max_reuse_age_days"):
             if key in fields:
                 fields[key] = float(fields[key])
         fields["checks"] = _check_checks(
@@ -317,6 +347,7 @@ def parse_sites(data: dict[str, Any], source: str = "sites.toml") -> SitesConfig
         )
         sites.append(Site(**fields))
     _check_unique([s.id for s in sites], "site", fail)
+    _check_shared_credentials(sites, fail)
     return SitesConfig(source, tuple(agencies), tuple(sites), notify)
 
 
@@ -353,6 +384,22 @@ def _check_checks(
         if low and checks.get(high, float("inf")) < checks.get(low, float("-inf")):
             raise fail(f"{where}.{high}", f"must not be below {low}")
     return checks
+
+
+def _check_shared_credentials(sites: list[Site], fail) -> None:
+    """Credentials go by host (the browser sends them to a host, whichever site it audits), so
+    sites sharing a host must send the same ones."""
+    for i, site in enumerate(sites):
+        for other in sites[:i]:
+            shared = sorted(set(site.allowed_hosts) & set(other.allowed_hosts))
+            if shared and not same_credentials(site, other):
+                keys = ("headers", "cookies", "basic_auth")
+                key = next(k for k in keys if getattr(site, k) != getattr(other, k))
+                raise fail(
+                    f"site[{i}] ({site.id}).{key}",
+                    f"shares host {shared[0]} with site {other.id}, which sends other credentials; "
+                    "give sites on one host the same headers, cookies and basic_auth",
+                )
 
 
 def _check_table(entry: Any, spec: dict, where: str, fail) -> None:

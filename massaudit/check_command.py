@@ -91,6 +91,21 @@ def add_check_parser(commands: Any) -> argparse.ArgumentParser:
         default=30.0,
         help="seconds to load and audit one page, 1 to 300 (default 30)",
     )
+    check.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar='"NAME: VALUE"',
+        help="a request header for the URLs' hosts only, e.g. a staging wall's Authorization "
+        "(repeatable; never printed)",
+    )
+    check.add_argument(
+        "--cookie",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a cookie for the URLs' hosts only, e.g. a login session (repeatable; never printed)",
+    )
     return check
 
 
@@ -115,6 +130,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             page_timeout=args.page_timeout,
             tool_version=__version__,
+            headers=args.header,
+            cookies=args.cookie,
         )
         entries = getattr(args, "suppress_entries", [])
         if args.config is None and entries:  # [[check.suppress]] of the configuration file

@@ -12,6 +12,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 
 from massaudit.audits.axe import AXE_VERSION
 from massaudit.audits.collector import Auditor, AuditSettings
+from massaudit.crawler.credentials import CredentialError, host_headers
 from massaudit.crawler.items import ResumeState
 from massaudit.crawler.politeness import PoliteFetcher
 from massaudit.crawler.settings import crawl_settings, run_on_reactor, user_agent
@@ -67,11 +68,13 @@ def run_audit(
             raise RunError(f"--resume: run {resume_run} is still running (pid {run.pid})")
         audit_settings, full = resumed_options(run.id, run.options, audit_settings, full)
         sites = SitesConfig.from_dict(run.config)
+        credentials = _credentials(run.id, sites)
         seen, queued = store.resume_state(run.id)
         resume = ResumeState(seen=seen, queued=queued)
         store.reopen_run(run.id)
         run_id = run.id
     else:
+        credentials = _credentials(None, sites)
         run_id = store.begin_run(
             config=sites.to_dict(),
             options=stored_options(audit_settings, full),
@@ -79,6 +82,7 @@ def run_audit(
         )
     if audit_settings.user_agent is None:
         audit_settings = replace(audit_settings, user_agent=user_agent(tool_version))
+    audit_settings = replace(audit_settings, host_headers=credentials)
     previous = {} if full else store.previous_pages(run_id, [s.id for s in sites.sites])
     summary = RunSummary(run_id)
     if resume is not None:
@@ -143,6 +147,16 @@ def run_audit(
         notify_run(store_left, run_id, sites, catalogue, notify or NotifyOptions(), log)
         log.close()
     return summary
+
+
+def _credentials(resumed: int | None, sites: SitesConfig) -> dict[str, dict[str, str]]:
+    """The sites' credentials, read from the environment now (a resumed run's too: its stored
+    config names the variables); sent to the sites' own hosts only, never stored."""
+    try:
+        return host_headers(sites.sites)
+    except CredentialError as exc:
+        where = f"--resume: run {resumed}: " if resumed is not None else ""
+        raise RunError(f"{where}{exc}") from None
 
 
 def axe_only(sites: SitesConfig, catalogue: Catalogue) -> SitesConfig:

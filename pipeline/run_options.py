@@ -10,8 +10,10 @@ from typing import Any
 from massaudit.audits.collector import AuditSettings
 
 # How many pages are rendered at once is the machine's business, not the run's; the
-# User-Agent is the version now running.
-_NOT_RESUMED = {"concurrency", "user_agent"}
+# User-Agent is the version now running; credentials are read from the environment again.
+_NOT_RESUMED = {"concurrency", "user_agent", "host_headers"}
+# Never written into the store: the values of sites' credentials.
+_NOT_STORED = {"host_headers"}
 
 
 def _with_or_without(flag: str, given_when: bool) -> Callable[[Any], str]:
@@ -32,7 +34,8 @@ class RunError(RuntimeError):
 
 
 def stored_options(audit: AuditSettings, full: bool) -> dict[str, Any]:
-    return {"audit": asdict(audit), "full": full}
+    audit_options = {k: v for k, v in asdict(audit).items() if k not in _NOT_STORED}
+    return {"audit": audit_options, "full": full}
 
 
 def resumed_options(

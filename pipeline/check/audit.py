@@ -24,10 +24,15 @@ LOCAL_DISABLED = ("https-hsts",)
 
 
 async def audit_all(
-    urls: list[str], concurrency: int, page_timeout: float
+    urls: list[str],
+    concurrency: int,
+    page_timeout: float,
+    host_headers: dict[str, dict[str, str]] | None = None,
+    tool_version: str = "",
 ) -> tuple[list[PageArtifacts], str | None]:
-    """Audit every URL in one warm Chromium, `concurrency` pages at once, each within a timeout."""
-    from massaudit import __version__
+    """Audit every URL in one warm Chromium, `concurrency` pages at once, each within a timeout;
+    `host_headers` (--header, --cookie) go to their hosts only; the browser names itself as the
+    crawler does, with massaudit's `tool_version`."""
     from massaudit.audits.collector import Auditor, AuditSettings
     from massaudit.crawler.settings import user_agent
 
@@ -35,7 +40,8 @@ async def audit_all(
         concurrency=concurrency,
         navigation_timeout_s=page_timeout,
         axe_timeout_s=page_timeout,
-        user_agent=user_agent(__version__),
+        user_agent=user_agent(tool_version),
+        host_headers=host_headers or {},
     )
     auditor = Auditor(settings)
     await auditor.start()  # BrowserNotFound here is exit code 3

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 from massaudit.pipeline.check.exit_codes import CheckUsageError
 from massaudit.pipeline.check.template import read_template, with_base, wrap_fragment
 from massaudit.pipeline.static_server import serve_directory
+from massaudit.rules.hosts import host_key
 
 STDIN_KEY = "-"
 HTML_SUFFIXES = (".html", ".htm")
@@ -86,6 +87,14 @@ def resolve_inputs(inputs: list[str]) -> tuple[list[str], list[Path], bool]:
             seen.add(resolved)
             unique.append(resolved)
     return urls, unique, stdin
+
+
+def url_host_headers(urls: list[str], headers: dict[str, str]) -> dict[str, dict[str, str]]:
+    """--header and --cookie go to the hosts of the URLs given, never to another host (nor to
+    the local server of files and fragments)."""
+    if not headers:
+        return {}
+    return {host_key(url): dict(headers) for url in urls}
 
 
 def served_root(files: list[Path]) -> Path:

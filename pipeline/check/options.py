@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from massaudit.crawler.credentials import cookie_problem, header_problem, value_problem
 from massaudit.pipeline.check.baseline import load_baseline
 from massaudit.pipeline.check.exit_codes import CheckUsageError
 from massaudit.pipeline.check.suppressions import CheckConfig, load_check_config
@@ -35,6 +36,8 @@ class CheckOptions:
     concurrency: int = 4
     page_timeout: float = 30.0
     tool_version: str = ""
+    # --header and --cookie, for the hosts of the URLs checked only; never shown.
+    request_headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     def output_files(self) -> Iterator[tuple[str, str]]:
         """(flag, path) of every file the check will write."""
@@ -61,6 +64,8 @@ def check_options(
     concurrency: int,
     page_timeout: float,
     tool_version: str,
+    headers: list[str] = (),  # type: ignore[assignment]
+    cookies: list[str] = (),  # type: ignore[assignment]
 ) -> CheckOptions:
     """The command line's values, parsed and validated (CheckUsageError, CheckConfigError)."""
     targets = parse_reports(reports)
@@ -80,7 +85,36 @@ def check_options(
         concurrency=concurrency,
         page_timeout=page_timeout,
         tool_version=tool_version,
+        request_headers=request_headers(headers, cookies),
     )
+
+
+def request_headers(headers: list[str], cookies: list[str]) -> dict[str, str]:
+    """`--header "Name: value"` and `--cookie "name=value"` as the headers the browser adds
+    (cookies as one Cookie header). A problem names the flag and the name, never the value."""
+    found: dict[str, str] = {}
+    for text in headers:
+        name, sep, value = text.partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep:  # the whole text may be the secret: not repeated
+            raise CheckUsageError('--header: expected "Name: value"')
+        problem = header_problem(name) or value_problem(value)
+        if problem:
+            raise CheckUsageError(f"--header {name}: {problem}")
+        found[name] = value
+    pairs = []
+    for text in cookies:
+        name, sep, value = text.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep:
+            raise CheckUsageError("--cookie: expected name=value")
+        problem = cookie_problem(name, value)
+        if problem:
+            raise CheckUsageError(f"--cookie {name}: {problem}")
+        pairs.append(f"{name}={value}")
+    if pairs:
+        found["Cookie"] = "; ".join(pairs)
+    return found
 
 
 def parse_reports(values: list[str]) -> list[ReportTarget]:

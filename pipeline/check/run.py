@@ -14,7 +14,7 @@ from massaudit.pipeline.check.audit import audit_all, judge_targets
 from massaudit.pipeline.check.baseline import write_baseline
 from massaudit.pipeline.check.exit_codes import EXIT_CANNOT_RUN
 from massaudit.pipeline.check.gate import apply_gate, exit_code
-from massaudit.pipeline.check.inputs import read_inputs, serve_targets
+from massaudit.pipeline.check.inputs import read_inputs, serve_targets, url_host_headers
 from massaudit.pipeline.check.options import CheckOptions, ReportTarget
 from massaudit.reports.ci import CheckReport, render
 from massaudit.rules.catalogue import Catalogue
@@ -32,7 +32,13 @@ def run_check(options: CheckOptions, catalogue: Catalogue, started: float | None
     with ExitStack() as stack:
         targets = serve_targets(inputs, stack)
         artifacts, axe_version = asyncio.run(
-            audit_all([t.url for t in targets], options.concurrency, options.page_timeout)
+            audit_all(
+                [t.url for t in targets],
+                options.concurrency,
+                options.page_timeout,
+                url_host_headers(inputs.urls, options.request_headers),
+                options.tool_version,
+            )
         )
     pages = judge_targets(targets, artifacts, catalogue, options.chosen)
     apply_gate(

@@ -47,6 +47,8 @@ def test_valid_config_parses_with_defaults():
     site = config.sites[0]
     assert site.start_urls == ("https://www.mass.gov/orgs/eotss",)
     assert site.max_depth == 20 and site.download_delay == 1.0 and not site.demo
+    assert site.max_reuse_age_days == 7.0
+    assert parse_sites(site_with(max_reuse_age_days=2)).sites[0].max_reuse_age_days == 2.0
 
 
 def test_port_in_allowed_hosts():
@@ -146,6 +148,8 @@ def site_with(**values) -> dict:
         ("concurrency_per_host", 10_000, "at least 1 and at most 64"),
         ("max_pages", 2**62, "at most 1,000,000"),
         ("max_depth", 10**9, "at most 1,000"),
+        ("max_reuse_age_days", -1, "at least 0 and at most 3,650"),
+        ("max_reuse_age_days", math.inf, "at least 0 and at most 3,650"),
     ],
 )
 def test_site_numbers_must_be_finite_and_in_range(key, value, allowed):
