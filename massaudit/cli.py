@@ -38,6 +38,7 @@ from massaudit.pipeline.resume import run_to_resume
 from massaudit.pipeline.scorecard import write_scorecard
 from massaudit.pipeline.site_level import check_disabled_rules
 from massaudit.pipeline.summary import not_audited_lines, summary_lines
+from massaudit.plan_command import cmd_plan
 from massaudit.progress import Progress
 from massaudit.reports.export import export_json
 from massaudit.reports.safe_output import dumps_json
@@ -82,6 +83,7 @@ def _main(args: argparse.Namespace, origins: dict[str, config.Origin]) -> int:
         "report": cmd_report,
         "export": cmd_export,
         "validate": cmd_validate,
+        "plan": cmd_plan,
         "check": cmd_check,
         "db": cmd_db,
         "doctor": cmd_doctor,
@@ -142,7 +144,7 @@ def check_paths(args: argparse.Namespace) -> None:
     command = args.command
     if command == "run":
         arguments.database("--db", args.db, must_exist=args.resume is not None)
-    elif command in ("rejudge", "report", "export", "db"):
+    elif command in ("rejudge", "report", "export", "db") or (command == "plan" and args.db):
         arguments.database("--db", args.db, must_exist=True)
     if getattr(args, "out", None) and command not in ("serve-demo", "doctor"):
         arguments.output_dir("--out", args.out)

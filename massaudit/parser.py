@@ -153,6 +153,9 @@ def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentPa
 
     validate = commands.add_parser("validate", help="check a sites file and exit")
     validate.add_argument("--sites", default="sites.toml")
+    from massaudit.plan_command import add_plan_parser
+
+    add_plan_parser(commands)
 
     shown = commands.add_parser(
         "config",
