@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.massaudit-installed
 
-.PHONY: demo test setup lint format bench clean
+.PHONY: demo test setup lint format bench clean image
 
 demo: setup
 	$(BIN)/massaudit demo --out out/demo
@@ -30,6 +30,21 @@ lint:
 format:
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The container image (deploy/Dockerfile), then `massaudit doctor` inside it (with the demo's
+# sites file); skipped, saying why, where no Docker daemon answers.
+IMAGE ?= massaudit:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+DOCKER ?= docker
+image:
+	@if ! command -v $(DOCKER) >/dev/null 2>&1; then \
+	  echo "make image: not built: no $(DOCKER) command here"; \
+	elif ! $(DOCKER) info >/dev/null 2>&1; then \
+	  echo "make image: not built: no Docker daemon answers ($(DOCKER) info failed)"; \
+	else \
+	  $(DOCKER) build -f deploy/Dockerfile -t $(IMAGE) . && \
+	  $(DOCKER) run --rm -v "$(CURDIR)/massaudit/demo/sites.toml:/data/sites.toml:ro" \
+	    $(IMAGE) massaudit doctor; \
+	fi
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache
