@@ -21,7 +21,7 @@ from massaudit.crawler.spider import SiteSpider
 from massaudit.pipeline.finish import finish_run
 from massaudit.pipeline.hooks import AuditHooks
 from massaudit.pipeline.not_audited import sites_not_audited
-from massaudit.pipeline.notify import NotifyOptions, notify_run
+from massaudit.pipeline.notify import NotifyOptions, notify_run, take_environment
 from massaudit.pipeline.run_log import LogWriteError, RunLog
 from massaudit.pipeline.run_options import RunError, resumed_options, stored_options
 from massaudit.pipeline.site_level import check_settings
@@ -83,6 +83,7 @@ def run_audit(
     if audit_settings.user_agent is None:
         audit_settings = replace(audit_settings, user_agent=user_agent(tool_version))
     audit_settings = replace(audit_settings, host_headers=credentials)
+    notify_environment = take_environment(sites)  # before the browser or a worker starts
     previous = {} if full else store.previous_pages(run_id, [s.id for s in sites.sites])
     summary = RunSummary(run_id)
     if resume is not None:
@@ -144,7 +145,8 @@ def run_audit(
             sites_not_audited=summary.sites_not_audited,
         )
         store_left = None if store_gone else store
-        notify_run(store_left, run_id, sites, catalogue, notify or NotifyOptions(), log)
+        notify_options = notify or NotifyOptions()
+        notify_run(store_left, run_id, sites, catalogue, notify_options, log, notify_environment)
         log.close()
     return summary
 

@@ -16,6 +16,7 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -41,6 +42,7 @@ SMTP_USER_ENV = "MASSAUDIT_SMTP_USER"
 SMTP_PASSWORD_ENV = "MASSAUDIT_SMTP_PASSWORD"
 SMTP_FROM_ENV = "MASSAUDIT_SMTP_FROM"
 SMTP_PORT = 587  # message submission, which starts in plain text and then STARTTLS
+_SMTP_VARIABLES = (SMTP_HOST_ENV, SMTP_PORT_ENV, SMTP_USER_ENV, SMTP_PASSWORD_ENV, SMTP_FROM_ENV)
 SEND_TIMEOUT_S = 30.0
 logger = logging.getLogger("massaudit.notify")
 
@@ -57,6 +59,21 @@ class NotifyOptions:
     regression_threshold: float = DEFAULT_REGRESSION_THRESHOLD
 
 
+def take_environment(sites: SitesConfig) -> dict[str, str]:
+    """The variables the notifications of `sites` read (webhook URLs, SMTP settings), taken as
+    a run starts; the secrets among them (webhook URLs, the SMTP password) are removed from the
+    process's environment, so no process the run starts (Chromium, the document worker)
+    inherits them."""
+    config = sites.notify
+    targets = [t for t in (config.everything, *config.agencies.values()) if t is not None]
+    secrets = {t.webhook_url_env for t in targets if t.webhook_url_env} | {SMTP_PASSWORD_ENV}
+    names = secrets | set(_SMTP_VARIABLES)
+    taken = {name: os.environ[name] for name in names if name in os.environ}
+    for name in secrets:
+        os.environ.pop(name, None)
+    return taken
+
+
 def notify_run(
     store: Store | None,
     run_id: int,
@@ -64,9 +81,13 @@ def notify_run(
     catalogue: Catalogue,
     options: NotifyOptions,
     log: RunLog | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> int:
     """Send the notifications of the finished run `run_id` (`store` None: its database went
-    away); returns how many were sent. Never raises: each failure is one warning line."""
+    away) with the webhook URLs and SMTP settings of `environ` (`take_environment`'s; default
+    the process's environment); returns how many were sent. Never raises: each failure is one
+    warning line."""
+    environ = os.environ if environ is None else environ
     config = sites.notify
     if not config.configured:
         return 0
@@ -85,18 +106,25 @@ def notify_run(
         return 0
     sent = 0
     for message in messages:
-        sent += _deliver(message, config.email_from, log)
+        sent += _deliver(message, config.email_from, log, environ)
     return sent
 
 
-def _deliver(message: Message, email_from: str | None, log: RunLog | None) -> int:
+def _deliver(
+    message: Message, email_from: str | None, log: RunLog | None, environ: Mapping[str, str]
+) -> int:
     sent = 0
     channels = []
     if message.target.webhook_url_env:
         env = message.target.webhook_url_env
-        channels.append((f"webhook ${env}", lambda: send_webhook(env, message.webhook_text)))
+        url = environ.get(env, "")
+        channels.append((f"webhook ${env}", lambda: send_webhook(env, url, message.webhook_text)))
     if message.target.email_to:
-        channels.append(("e-mail", lambda: send_email(message, email_from)))
+
+        def email() -> None:
+            send_email(message, SmtpSettings.from_environment(email_from, environ))
+
+        channels.append(("e-mail", email))
     for channel, send in channels:
         try:
             send()
@@ -117,9 +145,9 @@ def _warn(log: RunLog | None, what: str, reason: str) -> None:
         log.event("notification not sent", reason=line)
 
 
-def send_webhook(env: str, text: str) -> None:
-    """POST `{"text": text}` to the URL in the environment variable `env`."""
-    url = os.environ.get(env, "").strip()
+def send_webhook(env: str, url: str, text: str) -> None:
+    """POST `{"text": text}` to `url`, the value of the environment variable `env`."""
+    url = url.strip()
     if not url:
         raise NotSent(f"${env} is not set; set it to the webhook's URL")
     if urlsplit(url).scheme not in ("http", "https"):
@@ -148,29 +176,28 @@ class SmtpSettings:
     sender: str
 
     @classmethod
-    def from_environment(cls, email_from: str | None) -> SmtpSettings:
-        host = os.environ.get(SMTP_HOST_ENV, "").strip()
+    def from_environment(cls, email_from: str | None, environ: Mapping[str, str]) -> SmtpSettings:
+        host = environ.get(SMTP_HOST_ENV, "").strip()
         if not host:
             raise NotSent(f"${SMTP_HOST_ENV} is not set; set it to the SMTP server's name")
-        port_text = os.environ.get(SMTP_PORT_ENV, "").strip() or str(SMTP_PORT)
+        port_text = environ.get(SMTP_PORT_ENV, "").strip() or str(SMTP_PORT)
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise NotSent(f"${SMTP_PORT_ENV} is not a port number (1 to 65535)")
-        user = os.environ.get(SMTP_USER_ENV) or None
-        password = os.environ.get(SMTP_PASSWORD_ENV) or None
+        user = environ.get(SMTP_USER_ENV) or None
+        password = environ.get(SMTP_PASSWORD_ENV) or None
         if bool(user) != bool(password):
             raise NotSent(f"set both ${SMTP_USER_ENV} and ${SMTP_PASSWORD_ENV}, or neither")
         sender = (
             email_from
-            or os.environ.get(SMTP_FROM_ENV)
+            or environ.get(SMTP_FROM_ENV)
             or (user if user and "@" in user else f"massaudit@{socket.getfqdn()}")
         )
         return cls(host, int(port_text), user, password, sender)
 
 
-def send_email(message: Message, email_from: str | None) -> None:
-    """Send `message` to its target's addresses through the SMTP server of the environment,
-    always over STARTTLS (the certificate checked), logging in when a user is set."""
-    settings = SmtpSettings.from_environment(email_from)
+def send_email(message: Message, settings: SmtpSettings) -> None:
+    """Send `message` to its target's addresses through the SMTP server of `settings`, always
+    over STARTTLS (the certificate checked), logging in when a user is set."""
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = settings.sender

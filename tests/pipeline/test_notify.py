@@ -6,6 +6,7 @@ is down or refuses is one warning line and changes nothing else."""
 from __future__ import annotations
 
 import logging
+import os
 import tomllib
 
 import pytest
@@ -22,7 +23,7 @@ from notify_receivers import (
 )
 
 from massaudit.crawler.sites import parse_sites
-from massaudit.pipeline.notify import NotifyOptions, notify_run
+from massaudit.pipeline.notify import NotifyOptions, notify_run, take_environment
 from massaudit.pipeline.static_server import serve_directory
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.store.db import Store
@@ -159,6 +160,23 @@ def test_an_smtp_server_without_starttls_gets_nothing(
     assert line.endswith(
         f"127.0.0.1:{port} does not offer STARTTLS; massaudit sends mail only encrypted"
     )
+
+
+def test_a_run_takes_the_secrets_out_of_its_environment(tmp_path, monkeypatch, fallen, catalogue):
+    """Read as the run starts, so no process it starts (Chromium, the document worker)
+    inherits a webhook's URL or the SMTP password; sent with what was read."""
+    store, run_id = fallen
+    received = Received()
+    with webhook_receiver(received) as url, smtp_server(received, tmp_path) as port:
+        for name, value in notify_environment(tmp_path, url, port).items():
+            monkeypatch.setenv(name, value)
+        sites = sites_with(NOTIFY)
+        taken = take_environment(sites)
+        assert WEBHOOK_ENV not in os.environ and "MASSAUDIT_SMTP_PASSWORD" not in os.environ
+        assert os.environ["MASSAUDIT_SMTP_HOST"] == taken["MASSAUDIT_SMTP_HOST"] == "127.0.0.1"
+        assert taken[WEBHOOK_ENV] == url and taken["MASSAUDIT_SMTP_PASSWORD"] == SMTP_PASSWORD
+        assert notify_run(store, run_id, sites, catalogue, NotifyOptions(), None, taken) == 2
+    assert len(received.webhooks) == len(received.emails) == 1
 
 
 def test_nothing_is_read_or_sent_without_notify_tables(fallen, catalogue):
