@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # A change of the tables is a new migration with this number (docs/store.md).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TRUNCATED = "…[truncated]"
 
 
@@ -227,3 +227,27 @@ class DocumentRow(Base):
     triage: Mapped[str] = mapped_column(CleanString(30), default="unknown")
     guidance: Mapped[str] = mapped_column(CleanText(), default="")
     linked_from: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
+
+
+class ScreenshotRow(Base):
+    """An image of an audited page: an element that failed a rule, highlighted in its context
+    (`kind` "element", named by the finding's `fingerprint` and `selector`), or the whole page
+    small (`kind` "thumbnail"). Kept with the run for the scorecard, apart from the artifacts
+    that re-judging reads; `alt` says what is highlighted, in plain text."""
+
+    __tablename__ = "screenshots"
+    __table_args__ = (Index("ix_screenshots_run_page", "run_id", "page_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(CleanString(16))
+    rule_id: Mapped[str] = mapped_column(CleanString(100), default="")
+    fingerprint: Mapped[str] = mapped_column(CleanString(64), default="")
+    selector: Mapped[str] = mapped_column(CleanText(), default="")
+    alt: Mapped[str] = mapped_column(CleanText(), default="")
+    mime: Mapped[str] = mapped_column(CleanString(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
