@@ -9,6 +9,7 @@ from store_fixture import dump_path, load_dump
 
 from massaudit.cli import main
 from massaudit.store.db import Store
+from massaudit.store.schema import SCHEMA_VERSION
 
 EXIT_USAGE = 2
 READERS = [
@@ -76,7 +77,7 @@ def test_db_upgrade_upgrades_an_older_store_once(capsys, tmp_path):
 
     code, out, err = run_main(capsys, "db", "upgrade", "--db", str(db))
     assert (code, err) == (0, "")
-    assert out == f"sqlite:///{db}: upgraded the store from schema 3 to 4\n"
+    assert out == f"sqlite:///{db}: upgraded the store from schema 3 to {SCHEMA_VERSION}\n"
     code, out, _ = run_main(capsys, "db", "upgrade", "--db", str(db))
     assert code == 0
-    assert out == f"sqlite:///{db}: store schema 4, the newest; nothing to upgrade\n"
+    assert out == f"sqlite:///{db}: store schema {SCHEMA_VERSION}, the newest; nothing to upgrade\n"

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from massaudit import doctor
 from massaudit.audits import axe
 from massaudit.store.db import Store
+from massaudit.store.schema import SCHEMA_VERSION
 
 SITES = (
     '[[agency]]\nid = "a"\nname = "A"\n[[site]]\nid = "s"\nagency = "a"\nname = "S"\n'
@@ -59,7 +60,7 @@ def test_doctor_passes_on_this_machine(ready):
     assert [line.split(":", 1)[0].split(None, 1)[1] for line in lines] == CHECKS
     assert all(line.startswith("ok    ") for line in lines), result.stdout
     assert "launches headless" in lines[1] and "version" in lines[1]
-    assert lines[3].endswith("store schema 4, no migration pending")
+    assert lines[3].endswith(f"store schema {SCHEMA_VERSION}, no migration pending")
     assert lines[6] == "ok    broker: not configured (set MASSAUDIT_BROKER_URL to check one)"
 
 
@@ -74,7 +75,8 @@ def test_doctor_fails_naming_a_browser_that_is_not_there(ready):
         "FAIL  chromium: MASSAUDIT_CHROMIUM=/nonexistent is not an executable file; point it at "
         "a Chromium or Chrome binary, or unset it"
     )
-    assert f"ok    database: sqlite:///{db}: store schema 4" in result.stdout  # MASSAUDIT_DB's
+    schema_line = f"ok    database: sqlite:///{db}: store schema {SCHEMA_VERSION}"
+    assert schema_line in result.stdout  # MASSAUDIT_DB's
 
 
 def test_a_database_is_read_and_never_made_or_upgraded(tmp_path):
@@ -89,8 +91,8 @@ def test_a_database_is_read_and_never_made_or_upgraded(tmp_path):
         conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
         conn.execute(text("UPDATE massaudit_meta SET value = '3'"))
     assert doctor.check_database(str(db)) == (
-        f"{url}: store schema 3, 1 migration(s) pending (to 4); the next run applies them, "
-        "or `massaudit db upgrade`"
+        f"{url}: store schema 3, {SCHEMA_VERSION - 3} migration(s) pending (to {SCHEMA_VERSION}); "
+        "the next run applies them, or `massaudit db upgrade`"
     )
     with engine.connect() as conn:  # still at 3
         assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
