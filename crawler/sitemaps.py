@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.gz import gunzip, gzip_magic_number
@@ -111,13 +112,28 @@ class SitemapReader:
     async def _fetch(
         self, site: Site, url: str, depth: int, robots_root: str | None
     ) -> SitemapFile:
+        if robots_root is not None:
+            listed = await self._robots_listed(site, url)
+            return SitemapFile("robots", sitemaps=tuple(listed or [f"{robots_root}/sitemap.xml"]))
         response = await self._download(site, url, depth)
-        if robots_root is None:
-            return SitemapFile("") if response is None else parse_sitemap(response)
-        listed = []
-        if response is not None:
-            listed = list(sitemap_urls_from_robots(response.body, base_url=response.url))
-        return SitemapFile("robots", sitemaps=tuple(listed or [f"{robots_root}/sitemap.xml"]))
+        return SitemapFile("") if response is None else parse_sitemap(response)
+
+    async def _robots_listed(self, site: Site, url: str) -> list[str]:
+        """The `Sitemap:` lines of the robots.txt at `url`: as the crawl's robots.txt middleware
+        read it (one request serves both), else downloaded here."""
+        middleware = _robots_middleware(self.crawler)
+        if middleware is not None:
+            try:
+                parser = await middleware.robot_parser(scrapy.Request(url))
+            except Exception:
+                return []
+            listed = getattr(getattr(parser, "rp", None), "sitemaps", None)
+            if parser is None or listed is not None:
+                return [urljoin(url, sitemap) for sitemap in listed or ()]
+        response = await self._download(site, url, 0)
+        if response is None:
+            return []
+        return list(sitemap_urls_from_robots(response.body, base_url=response.url))
 
     async def _download(self, site: Site, url: str, depth: int) -> Response | None:
         request = scrapy.Request(
@@ -156,6 +172,12 @@ def parse_sitemap(response: Response) -> SitemapFile:
         )
         return SitemapFile(sitemap.type, entries=entries)
     return SitemapFile("")
+
+
+def _robots_middleware(crawler: Any) -> RobotsTxtMiddleware | None:
+    downloader = getattr(getattr(crawler, "engine", None), "downloader", None)
+    middlewares = getattr(getattr(downloader, "middleware", None), "middlewares", ())
+    return next((m for m in middlewares if isinstance(m, RobotsTxtMiddleware)), None)
 
 
 def _on_site(site: Site, urls: Iterable[str]) -> list[str]:

@@ -175,9 +175,15 @@ def _host_plans(
         host.requests += plan.requests
         plan.seconds = plan.requests * per_request
     for host in hosts.values():
-        # robots.txt (read by the crawler's robots.txt middleware), the sitemaps (read once per
-        # run, whichever sites list them) and the 404 probe, once per host
-        host.requests += 1 + len(sitemap_files.get(host.host, ())) + 1
+        # robots.txt and the sitemaps (each read once per run, whichever sites ask for them),
+        # and the 404 probe
+        robots = {
+            "{0.scheme}://{0.netloc}/robots.txt".format(urlsplit(url))
+            for site in sites.sites
+            for url in site.start_urls
+            if _slot(url) == host.host
+        }
+        host.requests += len(sitemap_files.get(host.host, set()) | robots) + 1
     return sorted(hosts.values(), key=lambda h: (-h.seconds, h.host))
 
 

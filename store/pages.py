@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal, or_, select
+from sqlalchemy import Integer, and_, bindparam, delete, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, defer
 
@@ -18,6 +18,57 @@ from massaudit.store.connection import StoreConnection, StoreError, now, reason,
 from massaudit.store.findings import FINDING_FIELDS, insert_findings
 from massaudit.store.schema import DocumentRow, FindingRow, LinkRow, PageRow, RunRow
 from massaudit.store.url_states import upsert_url_states
+
+# What a page carried over keeps of the page it was reused from (its artifacts stay there).
+_PAGE_COPIED = (
+    "agency_id",
+    "url",
+    "final_url",
+    "status_code",
+    "title",
+    "audited_at",
+    "error",
+    "rule_outcomes",
+    "scores",
+    "etag",
+    "last_modified",
+    "content_hash",
+)
+
+
+def _copy_rows(table: Any, columns: tuple[str, ...]) -> Any:
+    """INSERT of the rows of page `old_id` as rows of page `page_id` of run `run_id`."""
+    return insert(table).from_select(
+        ["run_id", "page_id", *columns],
+        select(
+            bindparam("run_id", type_=Integer),
+            bindparam("page_id", type_=Integer),
+            *(getattr(table, c) for c in columns),
+        ).where(table.page_id == bindparam("old_id")),
+    )
+
+
+_URL_OF = select(PageRow.url).where(PageRow.id == bindparam("old_id"))
+_DELETE_RUN_URL = delete(PageRow).where(
+    PageRow.run_id == bindparam("run_id"), PageRow.url == bindparam("url")
+)
+_COPY_PAGE = (
+    insert(PageRow)
+    .from_select(
+        ["run_id", "site_id", "depth", "reused_from", *_PAGE_COPIED],
+        select(
+            bindparam("run_id", type_=PageRow.run_id.type),
+            bindparam("site_id", type_=PageRow.site_id.type),
+            bindparam("depth", type_=PageRow.depth.type),
+            func.coalesce(PageRow.reused_from, PageRow.id),
+            *(getattr(PageRow, c) for c in _PAGE_COPIED),
+        ).where(PageRow.id == bindparam("old_id")),
+    )
+    .returning(PageRow.id)
+)
+_COPY_FINDINGS = _copy_rows(FindingRow, FINDING_FIELDS)
+_COPY_LINKS = _copy_rows(LinkRow, ("target",))
+_LINKS_OF = select(LinkRow.target).where(LinkRow.page_id == bindparam("old_id"))
 
 
 def compress_artifacts(artifacts: PageArtifacts) -> bytes:
@@ -96,43 +147,22 @@ class PageStore(StoreConnection):
         `discover` turns those links into the states of the URLs first seen on the page, which
         are written in the same transaction as the page.
         """
+        params = {
+            "run_id": run_id,
+            "site_id": url_state["site_id"],
+            "depth": depth,
+            "old_id": previous_page_id,
+        }
         with self.session() as s, s.begin():
-            old = s.get(PageRow, previous_page_id)
-            _delete_page(s, run_id, old.url)
-            page = PageRow(
-                run_id=run_id,
-                site_id=url_state["site_id"],
-                agency_id=old.agency_id,
-                url=old.url,
-                final_url=old.final_url,
-                status_code=old.status_code,
-                title=old.title,
-                depth=depth,
-                audited_at=old.audited_at,
-                error=old.error,
-                artifacts=None,
-                reused_from=old.reused_from or old.id,
-                rule_outcomes=old.rule_outcomes,
-                scores=old.scores,
-                etag=old.etag,
-                last_modified=old.last_modified,
-                content_hash=old.content_hash,
-            )
-            s.add(page)
-            s.flush()
-            # Copied inside the database: most pages of a nightly run are unchanged.
-            for table, columns in ((FindingRow, FINDING_FIELDS), (LinkRow, ("target",))):
-                s.execute(
-                    insert(table).from_select(
-                        ["run_id", "page_id", *columns],
-                        select(
-                            literal(run_id),
-                            literal(page.id),
-                            *(getattr(table, c) for c in columns),
-                        ).where(table.page_id == old.id),
-                    )
-                )
-            links = list(s.scalars(select(LinkRow.target).where(LinkRow.page_id == old.id)))
+            # Statements built once (no ORM objects): most pages of a nightly run are unchanged,
+            # and this is all the run does for each of them. Copied inside the database.
+            conn = s.connection()
+            params["url"] = conn.execute(_URL_OF, params).scalar_one()
+            conn.execute(_DELETE_RUN_URL, params)
+            params["page_id"] = conn.execute(_COPY_PAGE, params).scalar_one()
+            conn.execute(_COPY_FINDINGS, params)
+            conn.execute(_COPY_LINKS, params)
+            links = list(conn.execute(_LINKS_OF, params).scalars())
             discovered = discover(links) if discover is not None else []
             upsert_url_states(s, run_id, [*discovered, url_state])
         self._page_committed()
