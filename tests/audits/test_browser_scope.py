@@ -11,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 
 import pytest
-from integration_helpers import massaudit
+from integration_helpers import massaudit, stored_text
 from local_server import serve_handler
 
 from massaudit.audits.scope_guard import FETCH_PATTERNS, BrowserScope, address_class
@@ -184,25 +182,10 @@ def test_the_404_probe_records_the_redirect_it_did_not_follow(scoped_run):
     assert probe["location"] == f"http://{internal}/missing"
 
 
-def _stored_text(db: Path) -> str:
-    """Every value of every table, gzip-compressed artifacts unpacked."""
-    values = []
-    with sqlite3.connect(db) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for row in conn.execute(f'SELECT * FROM "{table}"'):
-                for value in row:
-                    if isinstance(value, bytes):
-                        value = gzip.decompress(value) if value[:2] == b"\x1f\x8b" else value
-                        value = value.decode("utf-8", "replace")
-                    values.append(str(value))
-    return "\n".join(values)
-
-
 @pytest.mark.browser
 def test_internal_content_is_nowhere_in_the_store_or_the_outputs(scoped_run):
     _, _, _, tmp = scoped_run
-    assert MARKER not in _stored_text(tmp / "db.sqlite")
+    assert MARKER not in stored_text(tmp / "db.sqlite")
     files = [p for p in (tmp / "out").rglob("*") if p.is_file()]
     assert files  # the scorecard and exports were written
     for path in files:

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from integration_helpers import massaudit
+from integration_helpers import massaudit, stored_text
 from lastmod_site import LastmodSite, lastmod_sites_toml, serve_lastmod_site
 from scrapy.http import Request
 
@@ -176,27 +176,8 @@ def test_a_site_behind_basic_auth_is_audited_and_its_password_kept_nowhere(tmp_p
     expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     assert {h.get("Authorization") for _, _, h in site.requests} == {expected}
     secrets = (PASSWORD, expected.split()[1], f"{USER}:{PASSWORD}")
-    for text in (*database_text(db), result.stdout, result.stderr, *folder_text(out)):
+    for text in (stored_text(db), result.stdout, result.stderr, *folder_text(out)):
         assert not any(secret in text for secret in secrets)
-
-
-def database_text(db: Path) -> list[str]:
-    """Every value of every table, as text (compressed artifacts unpacked)."""
-    import gzip
-
-    texts = []
-    with sqlite3.connect(db) as conn:
-        tables = [
-            name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        ]
-        for table in tables:
-            for row in conn.execute(f'SELECT * FROM "{table}"'):
-                for value in row:
-                    if isinstance(value, bytes):
-                        value = gzip.decompress(value) if value[:2] == b"\x1f\x8b" else value
-                        value = value.decode("utf-8", "replace")
-                    texts.append(str(value))
-    return texts
 
 
 def folder_text(folder: Path) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from repo_paths import REPO
 
-__all__ = ["REPO", "axe_violations", "massaudit", "massaudit_killed", "stored_pages"]
+__all__ = ["REPO", "axe_violations", "massaudit", "massaudit_killed", "stored_pages", "stored_text"]
 
 
 def massaudit(*args: str, env: dict[str, str] | None = None, timeout: float = 900):
@@ -76,3 +76,21 @@ def stored_pages(db: Path) -> int:
             return conn.execute("SELECT count(*) FROM pages WHERE run_id = 1").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def stored_text(db: Path) -> str:
+    """Every value of every table of an SQLite store, gzip-compressed artifacts unpacked."""
+    import gzip
+    import sqlite3
+
+    values = []
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes):
+                        value = gzip.decompress(value) if value[:2] == b"\x1f\x8b" else value
+                        value = value.decode("utf-8", "replace")
+                    values.append(str(value))
+    return "\n".join(values)
