@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from massaudit.audits.browser import ANALYTICS_HOSTS
+from massaudit.audits.keyboard import KeyboardBudget
 from massaudit.audits.not_found_probe import PROBE_TIMEOUT_S
 
 # Starting Chromium (and a new driver should the old one be gone).
@@ -22,6 +23,8 @@ class AuditSettings:
     viewport: tuple[int, int] = (1280, 900)
     # False: axe-core only, without the facts our own checks judge (--checks axe).
     collect_facts: bool = True
+    # The keyboard walk's budget when a page's site sets none (stops 0: no keyboard checks).
+    keyboard: KeyboardBudget = KeyboardBudget()
     # Hosts never contacted (analytics beacons by default; empty with --keep-analytics).
     blocked_hosts: tuple[str, ...] = ANALYTICS_HOSTS
     # Closing a tab or a context; past it the context, then the whole browser, is replaced.
@@ -40,6 +43,7 @@ class AuditSettings:
         axe-core, the facts (two scripts and the 404 probe), each at its own timeout, and
         closing the tab and its context, or a new browser should they not close."""
         rendering = 2 * self.navigation_timeout_s + 5 + 3 * self.axe_timeout_s + PROBE_TIMEOUT_S
+        rendering += self.keyboard.hard_limit_s()
         return rendering + 10 + 2 * self.close_timeout_s + LAUNCH_TIMEOUT_S
 
     def page_budget_s(self) -> float:

@@ -27,6 +27,7 @@ from massaudit.audits.browser import (
     process_alive,
 )
 from massaudit.audits.document_fetch import DocumentFetcher, DocumentSource, ServedDocument
+from massaudit.audits.keyboard import KeyboardBudget, add_keyboard_fact
 from massaudit.audits.not_found_probe import PROBE_TIMEOUT_S, NotFoundProbes
 from massaudit.audits.page_facts import collect_facts
 from massaudit.audits.page_scripts import (
@@ -255,6 +256,7 @@ class Auditor:
         *,
         allowed_hosts: Iterable[str] | None = None,
         document: ServedDocument | None = None,
+        keyboard: KeyboardBudget | None = None,
     ) -> PageArtifacts:
         """Render `url`, run axe-core and collect the facts our own checks judge.
 
@@ -281,13 +283,14 @@ class Auditor:
                     await self.start()
         if not self.settings.serve_crawled_pages:
             document = None
+        keyboard = keyboard or self.settings.keyboard
         async with self._semaphore:
-            artifacts, lost_in = await self._attempt(url, scope, document)
+            artifacts, lost_in = await self._attempt(url, scope, document, keyboard)
             if lost_in is None:
                 return artifacts
             self.retried += 1
             await self._recover(lost_in)
-            artifacts, lost_in = await self._attempt(url, scope, document)
+            artifacts, lost_in = await self._attempt(url, scope, document, keyboard)
             if lost_in is None:
                 return artifacts
             await self._recover(lost_in)
@@ -295,7 +298,7 @@ class Auditor:
             return replace(artifacts, error=error)
 
     async def _attempt(
-        self, url: str, scope: BrowserScope, document: ServedDocument | None
+        self, url: str, scope: BrowserScope, document: ServedDocument | None, keys: KeyboardBudget
     ) -> tuple[PageArtifacts, int | None]:
         """One try at `url`, and the browser generation it was lost in (None: not lost)."""
         generation = self._generation
@@ -341,9 +344,10 @@ class Auditor:
                 timings["axe_ms"] = ms_since(axe_started)
                 self.axe_version = (axe.get("testEngine") or {}).get("version")
                 facts: dict[str, Any] = {}
-                if self.settings.collect_facts:
+                if self.settings.collect_facts:  # the keyboard walk before the 320 px pass
+                    await add_keyboard_fact(tab, keys, facts, timings)
                     facts_started = time.perf_counter()
-                    facts = await within(
+                    facts |= await within(
                         collect_facts(
                             tab,
                             response,

@@ -17,6 +17,7 @@ from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.engine import Connection
 
 from massaudit.store.schema import SCHEMA_VERSION, Base, MetaRow
+from massaudit.store.views import create_views, drop_views
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -51,14 +52,16 @@ def revision_id(schema: int) -> str:
 
 
 def prepare(conn: Connection, create: bool) -> SchemaChange | None:
-    """Create a new store's tables (when `create`), or bring an existing store to the head
-    revision. A store made before migrations (massaudit_meta, no alembic_version table) is
-    stamped at its schema's revision first. Returns the schema change, if any, to report."""
+    """Create a new store's tables and views (when `create`), or bring an existing store to
+    the head revision, its views dropped before and created again after (store/views.py). A
+    store made before migrations (massaudit_meta, no alembic_version table) is stamped at its
+    schema's revision first. Returns the schema change, if any, to report."""
     stored = _stored_schema(conn)
     if stored is None:
         if not create:
             raise SchemaProblem("no massaudit store here (check --db; `massaudit run` creates one)")
         Base.metadata.create_all(conn)
+        create_views(conn)
         conn.execute(insert(MetaRow).values(key="schema_version", value=str(SCHEMA_VERSION)))
         _context(conn).stamp(scripts(), "head")
         return None
@@ -73,7 +76,9 @@ def prepare(conn: Connection, create: bool) -> SchemaChange | None:
     head = scripts().get_current_head()
     if current == head:
         return None
+    drop_views(conn)  # no revision has to mind them (store/views.py)
     command.upgrade(alembic_config(conn), "head")
+    create_views(conn)
     conn.execute(
         update(MetaRow).where(MetaRow.key == "schema_version").values(value=str(int(head)))
     )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # A change of the tables is a new migration with this number (docs/store.md).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TRUNCATED = "…[truncated]"
 
 
