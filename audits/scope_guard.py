@@ -151,6 +151,9 @@ class NavigationGuard:
     documents: DocumentSource
     scope: BrowserScope = field(default_factory=lambda: BrowserScope(frozenset()))
     refused: list[Refusal] = field(default_factory=list)
+    # While set (the keyboard walk), a top-frame navigation is recorded here and answered with
+    # 204 No Content: the browser stays on the page, nothing leaves it.
+    held: list[str] | None = None
     _answers: set[asyncio.Task] = field(default_factory=set)
 
     @classmethod
@@ -212,6 +215,12 @@ class NavigationGuard:
         except Exception:  # an event we cannot read: refuse rather than let it through
             url, document, top, reason = "", False, False, "an unreadable request"
         with contextlib.suppress(Exception):  # the page closed meanwhile
+            if top and self.held is not None:
+                self.held.append(url)
+                await self.session.send(
+                    "Fetch.fulfillRequest", {"requestId": request_id, "responseCode": 204}
+                )
+                return
             if reason is None and document:
                 await self.documents.answer(self.session, event, top)
                 return

@@ -29,6 +29,9 @@ The facts (`PageArtifacts.facts`, gathered by audits/facts.js and audits/collect
   not_found_probe      {url, status, final_url, location} of a missing address on the page's
                        host (location: a redirect off the site's hosts, not followed)
   refused_requests[]   {url, reason} requests to internal addresses the browser refused
+  keyboard             the keyboard walk (audits/keyboard.py): stops[] with focused and unfocused
+                       styles, ended/cycled_to, backward, skip_links[], fields[], pointer_only[],
+                       hover_only[], tabbable, viewport, budget, truncated
 """
 
 from __future__ import annotations
@@ -187,6 +190,7 @@ def registry() -> Registry:
     from massaudit.rules.checks import (  # noqa: F401
         digital_service,
         document_rules,
+        keyboard,
         language_access,
         mobile,
         plain_language,

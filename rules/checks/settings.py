@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import field, fields, make_dataclass
 from typing import Any
 
-from massaudit.rules.checks import Option, language_access, mobile, plain_language
+from massaudit.rules.checks import Option, keyboard, language_access, mobile, plain_language
 
 # The one option no single check reads: rules/checks/judge.py skips the rules it lists.
 DISABLED = Option(
@@ -28,6 +28,7 @@ _DECLARED: tuple[Option, ...] = (
     *plain_language.OPTIONS,
     *mobile.OPTIONS,
     *language_access.OPTIONS,
+    *keyboard.OPTIONS,
     DISABLED,
 )
 CHECK_OPTIONS: dict[str, Option] = {option.name: option for option in _DECLARED}

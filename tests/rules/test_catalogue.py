@@ -78,6 +78,7 @@ def test_categories_and_weights(catalogue):
         "mobile-bandwidth",
         "digital-service",
         "documents",
+        "keyboard",
     }
     assert catalogue.impact_weights == {"critical": 10, "serious": 7, "moderate": 3, "minor": 1}
     for rule in catalogue.rules.values():

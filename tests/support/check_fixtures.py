@@ -427,3 +427,12 @@ def assert_page_check(catalogue, rule_id, outcome, edit, settings) -> None:
         assert all(f.message for f in mine)
     else:
         assert mine == []
+
+
+def _with_keyboard_fixtures() -> None:
+    from keyboard_fixtures import KEYBOARD_FIXTURES
+
+    PAGE_FIXTURES.update(KEYBOARD_FIXTURES)
+
+
+_with_keyboard_fixtures()
