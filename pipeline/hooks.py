@@ -11,6 +11,7 @@ from typing import Any
 
 from massaudit.audits.collector import Auditor
 from massaudit.audits.document_fetch import ServedDocument
+from massaudit.audits.keyboard import KeyboardBudget
 from massaudit.audits.scope_guard import REDIRECT_OUT_OF_SCOPE, OutOfScopeNavigation
 from massaudit.crawler.frontier import AUDITED, SKIPPED, UNCHANGED
 from massaudit.crawler.items import (
@@ -152,7 +153,12 @@ class AuditHooks:
         browser is replaced so nothing of it lingers."""
         budget = self.auditor.settings.page_budget_s()
         task = asyncio.ensure_future(
-            self.auditor.audit(page.url, allowed_hosts=allowed_hosts, document=document)
+            self.auditor.audit(
+                page.url,
+                allowed_hosts=allowed_hosts,
+                document=document,
+                keyboard=self._keyboard(page.site_id),
+            )
         )
         # Not wait_for: it would wait for the cancelled audit to finish, and that may be what hangs.
         done, _ = await asyncio.wait({task}, timeout=budget)
@@ -164,6 +170,11 @@ class AuditHooks:
         await asyncio.wait_for(self.auditor.recycle(), budget)
         error = f"TimeoutError: the whole audit of the page took longer than {budget:g} s"
         return PageArtifacts(page.url, page.url, None, "", {}, {}, error=error)
+
+    def _keyboard(self, site_id: str) -> KeyboardBudget | None:
+        """The keyboard walk's budget from the site's `checks` table (None: the auditor's)."""
+        checks = self.checks.get(site_id)
+        return KeyboardBudget(checks.keyboard_stops, checks.keyboard_seconds) if checks else None
 
     def _served(self, page: FetchedPage) -> ServedDocument | None:
         """The crawler's download, for the browser to render instead of fetching the page again;

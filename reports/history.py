@@ -47,6 +47,7 @@ class HistoryPoint:
     scoring_version: str  # the formula the run was scored with (its points use the current one)
     pages: int
     values: dict[str, float | None]  # equity and every dimension
+    compliance: float | None = None  # share of pages tested with no critical or serious failure
 
 
 @dataclass
@@ -188,9 +189,25 @@ class ScoreHistory:
     def _now(self, group: GroupView) -> HistoryPoint:
         """This run's point: the headline scores of the group."""
         run = self.run
+        scores = group.scores
         return HistoryPoint(
-            run.id, run.started_at, run.scoring_version, len(group.pages), group.scores.values()
+            run.id,
+            run.started_at,
+            run.scoring_version,
+            len(group.pages),
+            scores.values(),
+            scores.compliance.value,
         )
+
+    def overall(self) -> list[HistoryPoint]:
+        """Every site together per run, as an agency of all of them: each site at its last
+        audit up to that run, this run's point from the sites it audited."""
+        audited_now = [s for s in self.site_agency if self.not_audited(s) is None]
+        points = self._agency_history(audited_now or list(self.site_agency))
+        now = [self.current.audited[s] for s in audited_now if s in self.current.audited]
+        if now:
+            points.append(_point(self.run, now))
+        return points[-HISTORY_RUNS:]
 
     def _site_issues(self, run_id: int) -> dict[str, EarlierIssues]:
         """The failures of an earlier run by site, grouped into issues by fingerprint."""
@@ -211,8 +228,10 @@ class ScoreHistory:
 
 def _point(run: RunRow, site_runs: list[SiteRun]) -> HistoryPoint:
     pages = sum(r.tally.pages for r in site_runs)
-    values = combined_scores(site_runs).values()
-    return HistoryPoint(run.id, run.started_at, run.scoring_version, pages, values)
+    scores = combined_scores(site_runs)
+    return HistoryPoint(
+        run.id, run.started_at, run.scoring_version, pages, scores.values(), scores.compliance.value
+    )
 
 
 def _compare_issues(

@@ -1,7 +1,7 @@
 """Rendering the static scorecard site with Jinja2 (autoescape on: page content is untrusted).
 
 The site needs no JavaScript: the overview's sort orders are separate pre-rendered pages, the
-score history chart is inline SVG with a data table as its text alternative.
+charts are inline SVG (reports/charts.py), each next to a table or text with its numbers.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
 
+from massaudit.reports import charts
 from massaudit.reports.compliance import MATRIX_STATUS_TEXT
 from massaudit.reports.document_list import write_documents_csv
 from massaudit.reports.export import export_agency_json, export_json, findings_csv, issues_csv
@@ -35,6 +36,13 @@ STAGING_DIR = ".rendering"  # the next scorecard while it is written
 REPLACED_DIR = ".replaced"  # the previous scorecard's folders while they are swapped out
 SCORE_KEYS = (EQUITY, *(d.id for d in DIMENSIONS))
 SCORE_TITLES = {EQUITY: "Equity score (overall)"} | {d.id: d.title for d in DIMENSIONS}
+# The compliance status in a table cell, under the heading "WCAG status" (the overview's)
+STATUS_SHORT = {
+    "compliant": "No failure found",
+    "partly": "Some pages fail",
+    "not-compliant": "All pages fail",
+    "not-tested": "Not tested",
+}
 
 # Overview sort orders: file name, label, key. Each is its own page, so no script is needed.
 SORTS = (
@@ -62,7 +70,6 @@ def make_environment(catalogue: Catalogue) -> Environment:
     env.filters["count_of"] = _count_of
     env.filters["reviews_by_rule"] = reviews_by_rule
     env.filters["signed"] = _signed
-    env.filters["history_svg"] = history_svg
     env.filters["occurrences_of"] = _occurrences_of
     env.filters["anchor"] = anchor
 
@@ -76,10 +83,17 @@ def make_environment(catalogue: Catalogue) -> Environment:
         score_keys=SCORE_KEYS,
         score_titles=SCORE_TITLES,
         status_text=COMPLIANCE_STATUS_TEXT,
+        status_short=STATUS_SHORT,
         matrix_text=MATRIX_STATUS_TEXT,
         sorts=SORTS,
         equity_key=EQUITY,
         formula_version=SCORING_VERSION,
+        score_bars=partial(charts.score_bars, keys=SCORE_KEYS, titles=SCORE_TITLES),
+        history_chart=charts.history_chart,
+        history_legend=lambda keys: charts.legend(charts.history_series([], keys)),
+        history_sparkline=charts.history_sparkline,
+        impact_bars=charts.impact_bars,
+        impact_counts=charts.impact_counts,
     )
     return env
 
@@ -241,49 +255,6 @@ def sort_groups(groups: list[GroupView], key: str) -> list[GroupView]:
         groups,
         key=lambda g: (value(g) is None, value(g) if value(g) is not None else 0, g.name.lower()),
     )
-
-
-def history_svg(points: list, title_id: str) -> Markup:
-    """An inline SVG line chart of a group's equity and accessibility scores per run.
-
-    Decorative detail (lines, dots) only: the data table next to it is the text alternative,
-    and the chart's accessible name says so.
-    """
-    width, height, left, right, top, bottom = 560, 200, 40, 30, 10, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-    count = len(points)
-
-    def x(i: int) -> float:
-        return left + (plot_w * i / (count - 1) if count > 1 else plot_w / 2)
-
-    def y(value: float) -> float:
-        return top + plot_h * (1 - value / 100)
-
-    parts = [
-        f'<svg class="history-chart" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-labelledby="{escape(title_id)}" focusable="false">'
-    ]
-    for tick in (0, 50, 100):
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            'class="grid"/>'
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick}</text>'
-        )
-    for i, point in enumerate(points):
-        parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle">run {point.run_id}</text>'
-        )
-    for key, css in ((EQUITY, "line-equity"), ("accessibility", "line-accessibility")):
-        coords = [
-            (x(i), y(p.values[key])) for i, p in enumerate(points) if p.values.get(key) is not None
-        ]
-        if len(coords) > 1:
-            path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
-            parts.append(f'<polyline class="{css}" points="{path}"/>')
-        for cx, cy in coords:
-            parts.append(f'<circle class="{css}" cx="{cx:.1f}" cy="{cy:.1f}" r="4"/>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
 
 
 def _format_datetime(value: datetime | None) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from massaudit.reports.compliance import MatrixRow, compliance_matrix
 from massaudit.reports.document_list import attach_documents, document_issues
-from massaudit.reports.history import ScoreHistory, Trend
+from massaudit.reports.history import HistoryPoint, ScoreHistory, Trend
 from massaudit.reports.issues import (
     IssueView,
     finding_fingerprint,
@@ -185,6 +185,7 @@ class Scorecard:
     previous_run: RunRow | None = None
     regression_threshold: float = DEFAULT_REGRESSION_THRESHOLD
     traffic: bool = False
+    history: list[HistoryPoint] = field(default_factory=list)  # every site together, per run
 
     @property
     def overall(self) -> Score:
@@ -303,6 +304,7 @@ def build_scorecard(
         previous_run=history.previous_run,
         regression_threshold=regression_threshold,
         traffic=traffic is not None,
+        history=history.overall(),
     )
 
 
