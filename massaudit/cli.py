@@ -40,10 +40,17 @@ from massaudit.pipeline.site_level import check_disabled_rules
 from massaudit.pipeline.summary import not_audited_lines, summary_lines
 from massaudit.plan_command import cmd_plan
 from massaudit.progress import Progress
-from massaudit.reports.export import export_json
+from massaudit.reports.export_files import (
+    ExportError,
+    check_format,
+    export_runs,
+    write_json,
+    write_json_file,
+    write_tables,
+)
 from massaudit.reports.safe_output import dumps_json
 from massaudit.reports.traffic import TrafficError, load_traffic
-from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD, build_scorecard
+from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD
 from massaudit.rules.catalogue import CatalogueError, load_catalogue
 from massaudit.rules.scoring import SCORING_VERSION
 from massaudit.store.db import Store, StoreError
@@ -92,7 +99,14 @@ def _main(args: argparse.Namespace, origins: dict[str, config.Origin]) -> int:
     try:
         check_paths(args)
         return handlers[args.command](args)
-    except (SitesConfigError, UsageError, StoreError, CatalogueError, PathProblem) as exc:
+    except (
+        SitesConfigError,
+        UsageError,
+        StoreError,
+        CatalogueError,
+        PathProblem,
+        ExportError,
+    ) as exc:
         say(config.relabel(str(exc), origins))
         return EXIT_USAGE
     except BrowserNotFound as exc:
@@ -153,7 +167,8 @@ def check_paths(args: argparse.Namespace) -> None:
     if getattr(args, "traffic", None):
         arguments.input_file("--traffic", args.traffic)
     if command == "export" and args.output:
-        arguments.output_file("--output", args.output)
+        check = arguments.output_file if args.format == "json" else arguments.output_dir
+        check("--output", args.output)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -348,14 +363,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    check_format(args.format, args.output)
     store, run = _open_run(args)
     catalogue = load_catalogue()
-    data = export_json(build_scorecard(store, run, catalogue), catalogue)
-    text = dumps_json(data)
-    if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    runs = export_runs(store, run, args.history, run_given=args.run_id is not None)
+    if args.format != "json":
+        paths = write_tables(store, runs, catalogue, args.format, Path(args.output))
+        print(f"Exported {len(runs)} run(s) as {len(paths)} {args.format} tables in {args.output}")
+    elif args.output:
+        write_json_file(store, runs, catalogue, args.history, Path(args.output))
     else:
-        sys.stdout.write(text + "\n")
+        write_json(store, runs, catalogue, args.history, sys.stdout)
     return EXIT_OK
 
 

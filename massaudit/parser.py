@@ -133,11 +133,23 @@ def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentPa
     report.add_argument("--out", required=True)
     _add_report_options(report)
 
-    export = commands.add_parser("export", help="print a stored run as JSON (docs/export.md)")
+    export = commands.add_parser(
+        "export", help="a stored run, or every complete run, as JSON, CSV or Parquet tables"
+    )
     export.add_argument("--db", required=True)
     export.add_argument("--run", type=int, dest="run_id")
-    export.add_argument("--format", choices=["json"], default="json", help="json (the only one)")
-    export.add_argument("--output", "-o", help="write to this file instead of standard output")
+    export.add_argument(
+        "--format",
+        choices=["json", "csv", "parquet"],
+        default="json",
+        help="json: the run document; csv, parquet: one file per table (docs/export.md)",
+    )
+    export.add_argument(
+        "--output",
+        "-o",
+        help="json: this file instead of standard output; csv, parquet: this folder (required)",
+    )
+    export.add_argument("--history", action="store_true", help="every complete run instead of one")
 
     add_check_parser(commands)
     from massaudit.doctor import add_doctor_parser  # its checks import every layer
