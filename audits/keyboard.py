@@ -34,8 +34,8 @@ SAME_ELEMENT_PRESSES = 6  # presses focus may stay on one element (a date field'
 
 @dataclass(frozen=True)
 class KeyboardBudget:
-    """How far the walk goes on one page: Tab stops and seconds (the Tab walk, then the other
-    steps with what is left, at least a quarter of it). `stops` 0 skips the keyboard checks."""
+    """How far the walk goes on one page: Tab stops and seconds (the Tab walk, Shift+Tab back,
+    then the other steps with what is left). `stops` 0 skips the keyboard checks."""
 
     stops: int = 150
     seconds: float = 2.0
@@ -53,9 +53,9 @@ class _Clock:
     def left(self) -> float:
         return self.end - time.perf_counter()
 
-    def extend_to(self, share: float) -> None:
-        """At least `share` of the budget from now (the steps after the walk get their turn)."""
-        self.end = max(self.end, time.perf_counter() + share * self.seconds)
+    def share(self, part: float) -> _Clock:
+        """A clock for a first step that may take `part` of what is left."""
+        return _Clock(max(self.left(), 0) * part)
 
 
 async def _call(page: Any, method: str, *args: Any) -> Any:
@@ -65,14 +65,15 @@ async def _call(page: Any, method: str, *args: Any) -> Any:
 async def add_keyboard_fact(
     tab: Tab, budget: KeyboardBudget, facts: dict[str, Any], timings: dict[str, float]
 ) -> None:
-    """The walk within its hard limit, as the `keyboard` fact and the `keyboard_ms` timing;
-    nothing when the budget has no stops."""
+    """The walk within its hard limit, as the `keyboard` fact, with its time and Tab stops in
+    `timings`; nothing when the budget has no stops."""
     if budget.stops <= 0:
         return
     started = time.perf_counter()
     walk = collect_keyboard(tab, budget)
     facts["keyboard"] = await within(walk, budget.hard_limit_s(), "the keyboard walk")
     timings["keyboard_ms"] = ms_since(started)
+    timings["keyboard_stops"] = len(facts["keyboard"]["stops"])  # what the time bought
 
 
 async def collect_keyboard(tab: Tab, budget: KeyboardBudget) -> dict[str, Any]:
@@ -98,17 +99,15 @@ async def collect_keyboard(tab: Tab, budget: KeyboardBudget) -> dict[str, Any]:
             "tabbable": start["tabbable"],
             "viewport": page.viewport_size,
         }
-        fact |= await _walk(page, budget.stops, clock, held, popups)
+        # Tab and Shift+Tab get most of the budget, the other steps what they leave.
+        fact |= await _walk(page, budget.stops, clock.share(0.6), held, popups)
         unfocused = await _call(page, "unfocused")
         for stop, plain in zip(fact["stops"], unfocused, strict=False):
             stop["unfocused_style"] = plain["style"]
             stop["parent_unfocused_style"] = plain["parent"]
-        clock.extend_to(0.25)
-        fact["backward"] = await _walk_back(page, len(fact["stops"]) + 2, clock)
-        clock.extend_to(0.5)
+        fact["backward"] = await _walk_back(page, len(fact["stops"]) + 2, clock.share(0.6))
         fact["skip_links"] = await _skip_links(page, fact["stops"], clock, held)
         fact["fields"] = await _fields(page, fact["stops"], clock, held, popups)
-        clock.extend_to(0.5)
         fact["pointer_only"] = await _pointer_only(page, guard)
         fact["hover_only"] = await _hover_only(page, clock)
         fact["truncated"] = clock.left() <= 0

@@ -8,11 +8,15 @@ On the same corpus (bench/corpus.py, served on 127.0.0.1) and in the same run it
   (and "limit, JSON results": the same loop taking results as JSON text, the fastest we know);
 - massaudit run --checks axe: the nightly audit with axe rules only;
 - massaudit run: the nightly audit with every check;
+- massaudit run, keyboard off: every check but the keyboard walk (sites.toml's
+  checks.keyboard_stops = 0), so the keyboard checks' cost is the difference of the two;
 - pa11y-ci (axe runner), installed by this script into bench/.cache/ and pointed at the
   system Chromium.
 It prints pages/min (median of the repeats), our ratios to both limits and to pa11y-ci, the
 peak RSS of each process tree (Python plus browser processes), and what the browser's second
-download of each page (the crawler fetched it first) costs against a page's whole audit.
+download of each page (the crawler fetched it first) costs against a page's whole audit, and
+the keyboard checks' cost: pages/min with and without them, and the walk's median share of a
+page's audit time with the Tab stops it walked.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -41,6 +46,7 @@ from massaudit.pipeline.static_server import serve_directory  # noqa: E402
 
 CACHE = Path(__file__).parent / ".cache"
 PA11Y_CI_VERSION = "4.1.1"
+KEYBOARD_OFF = "massaudit, keyboard off"
 
 # Minimal loops: axe-core injected once per context as an init script, massaudit's run options
 # (tags and result types), one page per worker reused across navigations, results returned to
@@ -139,6 +145,10 @@ def main() -> None:
         with serve_directory(tmp / "corpus") as base:
             urls = [base + p for p in paths]
             (tmp / "sites.toml").write_text(sites_toml(base, args.pages))
+            no_keyboard = tmp / "no-keyboard"
+            no_keyboard.mkdir()
+            sites = sites_toml(base, args.pages)
+            (no_keyboard / "sites.toml").write_text(f"[checks]\nkeyboard_stops = 0\n\n{sites}")
             pa11y_config = tmp / "pa11y.json"
             pa11y_config.write_text(
                 json.dumps(
@@ -178,6 +188,7 @@ def main() -> None:
                 "limit, JSON results": limit(True),
                 "massaudit --checks axe": lambda: massaudit_run(tmp, args, "axe", timings),
                 "massaudit (every check)": lambda: massaudit_run(tmp, args, "all", timings),
+                KEYBOARD_OFF: lambda: massaudit_run(no_keyboard, args, "all", []),
             }
             if pa11y is not None:
                 runs["pa11y-ci"] = lambda: measure([str(pa11y), "--config", str(pa11y_config)])
@@ -227,6 +238,15 @@ def main() -> None:
             f"median {fetch['document_fetch_ms']:.1f} ms of {fetch['total_ms']:.0f} ms a page "
             f"({fetch['share']:.1%})"
         )
+    keyboard = keyboard_cost(report, timings)
+    if keyboard:
+        print(
+            f"  keyboard checks: {keyboard['pages_per_min_on']:.1f} pages/min on, "
+            f"{keyboard['pages_per_min_off']:.1f} off ({keyboard['run_share']:.0%} of the run's "
+            f"time); the walk took median {keyboard['keyboard_ms']:.0f} ms of "
+            f"{keyboard['total_ms']:.0f} ms a page ({keyboard['page_share']:.0%}), "
+            f"{keyboard['stops']:.0f} Tab stops a page"
+        )
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -241,6 +261,7 @@ def main() -> None:
                     "results": report,
                     "ratios": ratios,
                     "document_fetch": fetch,
+                    "keyboard": keyboard,
                 },
                 indent=2,
             )
@@ -261,6 +282,26 @@ def massaudit_run(
         if event.get("event") == "page audited" and event.get("timings"):
             timings.append(event["timings"])
     return measured
+
+
+def keyboard_cost(
+    report: dict[str, dict[str, Any]], timings: list[dict[str, float]]
+) -> dict[str, float] | None:
+    """Pages/min with and without the keyboard walk, the share of the run's time it costs, and
+    its median share of a page's audit time (from the every-check runs' page timings)."""
+    on, off = report.get("massaudit (every check)"), report.get(KEYBOARD_OFF)
+    walks = [t for t in timings if "keyboard_ms" in t and "total_ms" in t]
+    if not on or not off or not walks:
+        return None
+    return {
+        "pages_per_min_on": on["pages_per_min"],
+        "pages_per_min_off": off["pages_per_min"],
+        "run_share": round(1 - off["seconds"] / on["seconds"], 4),
+        "keyboard_ms": statistics.median(t["keyboard_ms"] for t in walks),
+        "total_ms": statistics.median(t["total_ms"] for t in walks),
+        "page_share": round(statistics.median(t["keyboard_ms"] / t["total_ms"] for t in walks), 4),
+        "stops": statistics.median(t.get("keyboard_stops", 0) for t in walks),
+    }
 
 
 def document_fetch_share(timings: list[dict[str, float]]) -> dict[str, float] | None:
