@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from massaudit.audits.browser import ANALYTICS_HOSTS
 from massaudit.audits.keyboard import KeyboardBudget
 from massaudit.audits.not_found_probe import PROBE_TIMEOUT_S
+from massaudit.audits.screenshots import SCREENSHOTS_TIMEOUT_S
 
 # Starting Chromium (and a new driver should the old one be gone).
 LAUNCH_TIMEOUT_S = 60
@@ -25,6 +26,10 @@ class AuditSettings:
     collect_facts: bool = True
     # The keyboard walk's budget when a page's site sets none (stops 0: no keyboard checks).
     keyboard: KeyboardBudget = KeyboardBudget()
+    # A run's pictures (pipeline/screenshots.py): at most this many failing elements a page (0:
+    # none, no thumbnails either), within this many bytes of images a run. `check` takes none.
+    screenshots_per_page: int = 10
+    screenshot_bytes: int = 50 * 1024 * 1024
     # Hosts never contacted (analytics beacons by default; empty with --keep-analytics).
     blocked_hosts: tuple[str, ...] = ANALYTICS_HOSTS
     # Closing a tab or a context; past it the context, then the whole browser, is replaced.
@@ -44,6 +49,7 @@ class AuditSettings:
         closing the tab and its context, or a new browser should they not close."""
         rendering = 2 * self.navigation_timeout_s + 5 + 3 * self.axe_timeout_s + PROBE_TIMEOUT_S
         rendering += self.keyboard.hard_limit_s()
+        rendering += SCREENSHOTS_TIMEOUT_S if self.screenshots_per_page else 0
         return rendering + 10 + 2 * self.close_timeout_s + LAUNCH_TIMEOUT_S
 
     def page_budget_s(self) -> float:

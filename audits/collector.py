@@ -38,6 +38,7 @@ from massaudit.audits.page_scripts import (
     evaluate_json,
 )
 from massaudit.audits.scope_guard import BrowserScope, NavigationGuard
+from massaudit.audits.screenshots import AfterAudit
 from massaudit.audits.tabs import ContextSlot, Tab, close_quietly, is_lost, renderer_died
 from massaudit.audits.time_limits import ms_since, within
 from massaudit.rules.model import PageArtifacts
@@ -257,6 +258,7 @@ class Auditor:
         allowed_hosts: Iterable[str] | None = None,
         document: ServedDocument | None = None,
         keyboard: KeyboardBudget | None = None,
+        after_audit: AfterAudit | None = None,
     ) -> PageArtifacts:
         """Render `url`, run axe-core and collect the facts our own checks judge.
 
@@ -267,7 +269,8 @@ class Auditor:
 
         Every step is bounded (navigation, each script, closing the tab). A page whose browser
         (or renderer, or driver) dies under it is audited again once, in a new browser if need
-        be; dying twice makes it a `BrowserCrashed` error.
+        be; dying twice makes it a `BrowserCrashed` error. `after_audit` runs in the tab once
+        the artifacts are collected (the run's screenshots).
         """
         scope = (
             BrowserScope.of(allowed_hosts)
@@ -285,12 +288,12 @@ class Auditor:
             document = None
         keyboard = keyboard or self.settings.keyboard
         async with self._semaphore:
-            artifacts, lost_in = await self._attempt(url, scope, document, keyboard)
+            artifacts, lost_in = await self._attempt(url, scope, document, keyboard, after_audit)
             if lost_in is None:
                 return artifacts
             self.retried += 1
             await self._recover(lost_in)
-            artifacts, lost_in = await self._attempt(url, scope, document, keyboard)
+            artifacts, lost_in = await self._attempt(url, scope, document, keyboard, after_audit)
             if lost_in is None:
                 return artifacts
             await self._recover(lost_in)
@@ -298,7 +301,12 @@ class Auditor:
             return replace(artifacts, error=error)
 
     async def _attempt(
-        self, url: str, scope: BrowserScope, document: ServedDocument | None, keys: KeyboardBudget
+        self,
+        url: str,
+        scope: BrowserScope,
+        document: ServedDocument | None,
+        keys: KeyboardBudget,
+        after_audit: AfterAudit | None,
     ) -> tuple[PageArtifacts, int | None]:
         """One try at `url`, and the browser generation it was lost in (None: not lost)."""
         generation = self._generation
@@ -366,6 +374,8 @@ class Auditor:
                 tab.guard.raise_if_refused()
                 healthy = True
                 artifacts = PageArtifacts(url, final_url, status, title, axe, timings, facts=facts)
+                if after_audit is not None:
+                    await after_audit(tab, artifacts)
                 # Replaced while this page was in it: its 404 probe may have been cut short.
                 lost = slot.generation != self._generation
                 return artifacts, slot.generation if lost else None
@@ -420,13 +430,7 @@ class Auditor:
             return  # nothing opened, or its browser is already gone
         if healthy and slot is self._current and slot.opened < self.settings.pages_per_context:
             with contextlib.suppress(Exception):
-                if tab.resized:
-                    width, height = self.settings.viewport
-                    await asyncio.wait_for(
-                        tab.page.set_viewport_size({"width": width, "height": height}),
-                        self.settings.close_timeout_s,
-                    )
-                    tab.resized = False
+                await tab.restore_viewport(self.settings.viewport, self.settings.close_timeout_s)
                 slot.idle.append(tab)
                 return
         if not await close_quietly(tab.page, self.settings.close_timeout_s):

@@ -35,6 +35,14 @@ class Tab:
         page.on("framenavigated", self._navigated)
         page.on("crash", lambda _: setattr(self, "crashed", True))
 
+    async def restore_viewport(self, viewport: tuple[int, int], timeout: float) -> None:
+        """Back at the audit's viewport after the 320 px pass (audits/page_facts.py)."""
+        if self.resized:
+            width, height = viewport
+            size = {"width": width, "height": height}
+            await asyncio.wait_for(self.page.set_viewport_size(size), timeout)
+            self.resized = False
+
     def _navigated(self, frame: Any) -> None:
         if frame.parent_frame is None:
             self.navigations += 1

@@ -23,6 +23,7 @@ from massaudit.crawler.items import (
 )
 from massaudit.pipeline.document_checks import check_document
 from massaudit.pipeline.run_log import RunLog
+from massaudit.pipeline.screenshots import RunScreenshots
 from massaudit.pipeline.summary import ProgressCallback, RunSummary
 from massaudit.rules.catalogue import Catalogue
 from massaudit.rules.checks.settings import CheckSettings
@@ -64,6 +65,7 @@ class AuditHooks:
         self.allowed_hosts: dict[str, tuple[str, ...]] = {}  # site id -> where its browser may go
         self.max_page_bytes: dict[str, int] = {}  # site id -> the largest page it renders
         self.reuse_documents = bool(previous)  # no earlier run to reuse from, or --full
+        self.screenshots = RunScreenshots.off(catalogue)  # the run's are set in nightly.py
 
     async def document(self, document: FetchedDocument) -> None:
         """A linked PDF or Word file: analyse (or reuse by sha256), judge and store it."""
@@ -152,11 +154,15 @@ class AuditHooks:
         a browser restart) should anything still hang. A page over it is a `timeout`, and the
         browser is replaced so nothing of it lingers."""
         budget = self.auditor.settings.page_budget_s()
+        capture = self.screenshots.after_audit(
+            page.site_id, page.url, self.checks.get(page.site_id)
+        )
         task = asyncio.ensure_future(
             self.auditor.audit(
                 page.url,
                 allowed_hosts=allowed_hosts,
                 document=document,
+                after_audit=capture,
                 keyboard=self._keyboard(page.site_id),
             )
         )
@@ -210,9 +216,10 @@ class AuditHooks:
     def _judge_and_store(
         self, page: FetchedPage, artifacts: PageArtifacts
     ) -> tuple[PageJudgement, UrlOutcome]:
-        judgement = judge(artifacts, self.catalogue, self.checks.get(page.site_id))
+        judgement, shots = self.screenshots.taken(page.site_id, page.url, artifacts)
+        judgement = judgement or judge(artifacts, self.catalogue, self.checks.get(page.site_id))
         outcome = _page_outcome(page.site_id, page.url, page.depth, artifacts)
-        self.store.save_page(
+        page_id = self.store.save_page(
             self.summary.run_id,
             site_id=page.site_id,
             agency_id=page.agency_id,
@@ -226,6 +233,7 @@ class AuditHooks:
             url_state=asdict(outcome),
             discovered=[asdict(o) for o in page.discovered],
         )
+        self.store.save_screenshots(self.summary.run_id, page_id, [asdict(s) for s in shots])
         return judgement, outcome
 
     async def reuse(

@@ -24,6 +24,7 @@ from massaudit.pipeline.not_audited import sites_not_audited
 from massaudit.pipeline.notify import NotifyOptions, notify_run, take_environment
 from massaudit.pipeline.run_log import LogWriteError, RunLog
 from massaudit.pipeline.run_options import RunError, resumed_options, stored_options
+from massaudit.pipeline.screenshots import RunScreenshots
 from massaudit.pipeline.site_level import check_settings
 from massaudit.pipeline.summary import ProgressCallback, RunSummary
 from massaudit.rules.catalogue import Catalogue, load_catalogue
@@ -207,6 +208,7 @@ async def _crawl_and_audit(
         hooks.checks = check_settings(sites.to_dict())
         hooks.allowed_hosts = {site.id: site.allowed_hosts for site in sites.sites}
         hooks.max_page_bytes = {site.id: site.max_page_bytes for site in sites.sites}
+        hooks.screenshots = RunScreenshots.for_run(store, summary.run_id, catalogue, audit_settings)
         logging.getLogger("scrapy").setLevel(logging.WARNING)
         await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
         if fatal:

@@ -17,6 +17,7 @@ from massaudit.store.document_rows import DocumentStore, finding_dict
 from massaudit.store.findings import FindingStore
 from massaudit.store.pages import PageStore, compress_artifacts, decompress_artifacts
 from massaudit.store.runs import RunStore, RunVersions
+from massaudit.store.screenshots import ScreenshotStore
 from massaudit.store.url_states import UrlStateStore
 
 __all__ = [
@@ -35,5 +36,5 @@ __all__ = [
 ]
 
 
-class Store(RunStore, PageStore, UrlStateStore, FindingStore, DocumentStore):
+class Store(RunStore, PageStore, UrlStateStore, FindingStore, DocumentStore, ScreenshotStore):
     """An audit store: SQLite by default, any SQLAlchemy URL (PostgreSQL at scale)."""
