@@ -119,7 +119,8 @@ def test_every_page_fits_each_width_is_axe_clean_and_its_tables_are_focusable(sc
 def test_overview_fits_a_laptop_and_shows_a_dated_trend(scorecard):
     out, dates = scorecard
     with serve_directory(out) as base:
-        fits, axis = asyncio.run(_evaluate(f"{base}/index.html", 1280, FITS_JS, AXIS_JS))
+        calls = [("screen", FITS_JS, None), ("screen", AXIS_JS, None)]
+        fits, axis = asyncio.run(_evaluate(f"{base}/index.html", 1280, *calls))
     assert fits == []
     labels = [datetime.strptime(day, "%Y-%m-%d").date() for day in axis]
     assert labels == [d.date() for d in dates]
@@ -130,7 +131,8 @@ def test_long_sections_collapsed_on_screen_and_open_in_print(scorecard):
     ids = ["caption-matrix", "caption-not-audited"]
     with serve_directory(out) as base:
         for group in ("agency/parks.html", "site/parks.html"):
-            screen, printed = asyncio.run(_collapsed(f"{base}/{group}", ids))
+            calls = [("screen", COLLAPSED_JS, ids), ("print", COLLAPSED_JS, ids)]
+            screen, printed = asyncio.run(_evaluate(f"{base}/{group}", 1280, *calls))
             assert screen == [[i, True, False] for i in ids], group
             assert printed == [[i, True, True] for i in ids], group
 
@@ -165,7 +167,8 @@ async def _check_pages(base: str, paths: list[str]) -> dict[str, list[str]]:
     return found
 
 
-async def _evaluate(url: str, width: int, *scripts: str) -> list:
+async def _evaluate(url: str, width: int, *calls: tuple[str, str, object]) -> list:
+    """The answers of scripts run on the page at `url`: each call is (media, script, argument)."""
     from playwright.async_api import async_playwright
 
     from massaudit.audits.browser import launch_chromium
@@ -175,23 +178,10 @@ async def _evaluate(url: str, width: int, *scripts: str) -> list:
         try:
             page = await browser.new_page(viewport={"width": width, "height": 800})
             await page.goto(url)
-            return [await page.evaluate(script) for script in scripts]
-        finally:
-            await browser.close()
-
-
-async def _collapsed(url: str, ids: list[str]) -> tuple[list, list]:
-    from playwright.async_api import async_playwright
-
-    from massaudit.audits.browser import launch_chromium
-
-    async with async_playwright() as playwright:
-        browser = await launch_chromium(playwright)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
-            await page.goto(url)
-            screen = await page.evaluate(COLLAPSED_JS, ids)
-            await page.emulate_media(media="print")
-            return screen, await page.evaluate(COLLAPSED_JS, ids)
+            answers = []
+            for media, script, argument in calls:
+                await page.emulate_media(media=media)
+                answers.append(await page.evaluate(script, argument))
+            return answers
         finally:
             await browser.close()
