@@ -374,8 +374,8 @@ class Auditor:
                 tab.guard.raise_if_refused()
                 healthy = True
                 artifacts = PageArtifacts(url, final_url, status, title, axe, timings, facts=facts)
-                if after_audit is not None:
-                    await after_audit(tab, artifacts)
+                if after_audit is not None:  # False: the page stopped answering, close the tab
+                    healthy = await after_audit(tab, artifacts)
                 # Replaced while this page was in it: its 404 probe may have been cut short.
                 lost = slot.generation != self._generation
                 return artifacts, slot.generation if lost else None

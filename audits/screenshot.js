@@ -22,14 +22,19 @@
         frames.push(element);
         root = element.contentDocument;
       } else {
-        return { skip: "inside a frame of another origin" };
+        return { skip: "inside another origin's frame or a closed shadow root" };
       }
     }
   }
+  // The head (the title, meta tags) is never on screen: its problems are the whole page's.
+  const head = Boolean(element.closest && element.closest("head"));
+  if (head) element = element.ownerDocument.documentElement;
+  const whole = element === document.documentElement || element === document.body;
   const box = element.getBoundingClientRect();
   if (!(box.width > 0 && box.height > 0)) return { skip: "not rendered (hidden or empty)" };
-  element.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
-  let rect = element.getBoundingClientRect();
+  if (whole) window.scrollTo(0, 0);
+  else element.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
+  const rect = element.getBoundingClientRect();
   let left = rect.left, top = rect.top, right = rect.right, bottom = rect.bottom;
   for (const frame of frames) {
     const outer = frame.getBoundingClientRect();
@@ -89,6 +94,7 @@
     || clean(element.getAttribute("alt")) || clean(element.getAttribute("title"))
     || clean(element.getAttribute("placeholder")) || clean(element.innerText || element.textContent)
     || (tag === "input" ? clean(element.value) : "");
+  if (whole) return { clip: [cx0, cy0, cx1 - cx0, cy1 - cy0], role: "page", name: "", head };
   return {
     clip: [cx0, cy0, cx1 - cx0, cy1 - cy0],
     role: clean(element.getAttribute("role")) || implicit[tag] || `${tag} element`,

@@ -29,8 +29,9 @@ from massaudit.audits.time_limits import ms_since
 from massaudit.rules.model import PageArtifacts
 
 # What a run does in a page's tab once its artifacts are collected (Auditor.audit's
-# `after_audit`): the run's screenshots (pipeline/screenshots.py).
-AfterAudit = Callable[[Tab, PageArtifacts], Awaitable[None]]
+# `after_audit`: the run's screenshots, pipeline/screenshots.py); it answers whether the tab may
+# audit another page (False: the page stopped answering, and its tab is closed).
+AfterAudit = Callable[[Tab, PageArtifacts], Awaitable[bool]]
 
 HIGHLIGHT = "#ff00ff"  # the outline's colour: magenta, which few pages use
 HIGHLIGHT_RGB = (255, 0, 255)
@@ -94,10 +95,12 @@ async def capture_page(
     timeout: float,
 ) -> tuple[list[Shot], dict[str, Any]]:
     """The thumbnail (when asked) and the targets' images, in order, until `byte_limit` bytes or
-    `timeout` seconds are spent; and what happened: {"ms", "skipped": {selector: reason}}."""
+    `timeout` seconds are spent; and what happened: {"ms", "skipped": {selector: reason},
+    "answering": False when a step ran out of time (the page may be spinning)}."""
     started = time.perf_counter()
     shots: list[Shot] = []
     skipped: dict[str, str] = {}
+    answering = True
     deadline = time.monotonic() + timeout
     page = tab.page
     try:
@@ -130,8 +133,9 @@ async def capture_page(
         raise
     except Exception as exc:  # a page that stopped answering: keep what was captured
         skipped["page"] = _one_line(exc)
+        answering = not isinstance(exc, TimeoutError) and not is_lost(exc)
     kept = _within_bytes(shots, byte_limit)
-    return kept, {"ms": ms_since(started), "skipped": skipped}
+    return kept, {"ms": ms_since(started), "skipped": skipped, "answering": answering}
 
 
 async def _element(
@@ -162,7 +166,10 @@ async def _element(
     finally:
         with contextlib.suppress(Exception):
             await _step(page.evaluate(_REMOVE_JS, OVERLAY_ID), deadline)
-    alt = element_alt(target.rule_title, found.get("role"), found.get("name"), page_label)
+    if found.get("role") == "page":
+        alt = page_alt(target.rule_title, bool(found.get("head")), page_label)
+    else:
+        alt = element_alt(target.rule_title, found.get("role"), found.get("name"), page_label)
     named = {"rule_id": target.rule_id, "fingerprint": target.fingerprint}
     return replace(shot, alt=alt, selector=target.selector, **named), ""
 
@@ -239,6 +246,13 @@ def element_alt(rule_title: str, role: Any, name: Any, page_label: str) -> str:
     role = role if isinstance(role, str) and role.strip() else "element"
     named = f" “{name}”" if isinstance(name, str) and name.strip() else " (no text or name)"
     return f"The {role}{named} outlined in magenta on {page_label}: {rule_title}"
+
+
+def page_alt(rule_title: str, head: bool, page_label: str) -> str:
+    """What the image of a problem of the whole page shows (the html or body element, or the
+    page's head, which is never on screen)."""
+    where = " (the problem is in the page's head, which is not shown on screen)" if head else ""
+    return f"The top of {page_label}, outlined in magenta{where}: {rule_title}"
 
 
 def thumbnail_alt(page_label: str) -> str:

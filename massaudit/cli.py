@@ -309,6 +309,8 @@ def _audit_settings(args: argparse.Namespace) -> AuditSettings:
         navigation_timeout_s=args.page_timeout,
         collect_facts=args.checks == "all",
         blocked_hosts=() if args.keep_analytics else ANALYTICS_HOSTS,
+        screenshots_per_page=args.screenshots,
+        screenshot_bytes=round(args.screenshot_budget * 1024 * 1024),
     )
 
 

@@ -235,6 +235,21 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="let pages reach analytics hosts (blocked by default: beacons cannot change results)",
     )
+    parser.add_argument(
+        "--screenshots",
+        type=arguments.bounded_int(0, 100),
+        default=10,
+        metavar="N",
+        help="a screenshot of at most N failing elements a page, and a thumbnail of each page "
+        "(0: none; default 10)",
+    )
+    parser.add_argument(
+        "--screenshot-budget",
+        type=arguments.bounded_float(0, 100_000),
+        default=50.0,
+        metavar="MB",
+        help="megabytes of screenshots a run keeps at most (default 50)",
+    )
 
 
 def default_concurrency() -> int:

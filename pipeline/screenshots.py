@@ -117,11 +117,12 @@ class RunScreenshots:
         if self.budget.per_page <= 0:
             return None
 
-        async def capture(tab: Tab, artifacts: PageArtifacts) -> None:
+        async def capture(tab: Tab, artifacts: PageArtifacts) -> bool:
             try:
-                await self._capture(site_id, url, checks, tab, artifacts)
+                return await self._capture(site_id, url, checks, tab, artifacts)
             except Exception:  # pictures only: the page's audit stands, and is judged again
                 self._taken.pop((site_id, url), None)
+                return False  # and its tab, in an unknown state, is not used again
 
         return capture
 
@@ -132,13 +133,13 @@ class RunScreenshots:
         checks: CheckSettings | None,
         tab: Tab,
         artifacts: PageArtifacts,
-    ) -> None:
+    ) -> bool:
         judgement = await asyncio.to_thread(judge, artifacts, self.catalogue, checks)
         self._taken[(site_id, url)] = (artifacts, judgement, [])
         targets = self.budget.targets(site_id, judgement.findings, self.catalogue)
         thumbnail = self.budget.thumbnails()
         if not self.budget.left() or not (targets or thumbnail):
-            return
+            return True
         shots, report = await capture_page(
             tab,
             targets,
@@ -150,6 +151,7 @@ class RunScreenshots:
         )
         artifacts.timings["screenshots_ms"] = report["ms"]
         self._taken[(site_id, url)] = (artifacts, judgement, self.budget.keep(site_id, shots))
+        return report["answering"]
 
     def taken(
         self, site_id: str, url: str, artifacts: PageArtifacts

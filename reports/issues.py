@@ -59,7 +59,11 @@ class IssueView:
 def finding_fingerprint(finding: Any, host: str = "") -> str:
     """The issue fingerprint of a stored finding: rules.fingerprint's (rule and element), and
     with `host` (the site's: `site_hosts`) one that no other host's findings share."""
-    element = fingerprint(finding.rule_id, finding.selector, finding.html)
+    return issue_fingerprint(fingerprint(finding.rule_id, finding.selector, finding.html), host)
+
+
+def issue_fingerprint(element: str, host: str = "") -> str:
+    """The issue fingerprint of an element's fingerprint on a site of `host`."""
     if not host:
         return element
     return hashlib.sha256(f"{element}\n{host}".encode()).hexdigest()[:FINGERPRINT_LENGTH]

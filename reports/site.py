@@ -27,6 +27,7 @@ from massaudit.reports.scoring import (
     SCORING_VERSION,
     grade,
 )
+from massaudit.reports.screenshots import write_screenshots
 from massaudit.reports.views import SKIP_REASON_TEXT, GroupView, Scorecard
 from massaudit.rules.catalogue import Catalogue
 
@@ -152,6 +153,7 @@ def _render_into(scorecard: Scorecard, catalogue: Catalogue, out_dir: Path) -> N
     for sub in ("agency", "site", "page", "issue", "export", "export/agency", "assets"):
         (out_dir / sub).mkdir()
     shutil.copy2(STATIC_DIR / "scorecard.css", out_dir / "assets" / "scorecard.css")
+    write_screenshots(scorecard.screenshots, out_dir)  # before the pages that show them
 
     env = make_environment(catalogue)
     pages_by_id = {p.row.id: p for p in scorecard.pages}

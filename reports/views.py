@@ -23,6 +23,7 @@ from massaudit.reports.issues import (
     site_hosts,
 )
 from massaudit.reports.scoring import GroupScores, Score, group_scores, rescore_pages
+from massaudit.reports.screenshots import Screenshots, load_screenshots
 from massaudit.rules.catalogue import Catalogue
 from massaudit.store.db import Store
 from massaudit.store.schema import FindingRow, PageRow, RunRow, UrlStateRow
@@ -186,6 +187,7 @@ class Scorecard:
     regression_threshold: float = DEFAULT_REGRESSION_THRESHOLD
     traffic: bool = False
     history: list[HistoryPoint] = field(default_factory=list)  # every site together, per run
+    screenshots: Screenshots = field(default_factory=Screenshots)
 
     @property
     def overall(self) -> Score:
@@ -305,6 +307,7 @@ def build_scorecard(
         regression_threshold=regression_threshold,
         traffic=traffic is not None,
         history=history.overall(),
+        screenshots=load_screenshots(store, pages, hosts),
     )
 
 
