@@ -10,13 +10,17 @@ On the same corpus (bench/corpus.py, served on 127.0.0.1) and in the same run it
 - massaudit run: the nightly audit with every check;
 - massaudit run, keyboard off: every check but the keyboard walk (sites.toml's
   checks.keyboard_stops = 0), so the keyboard checks' cost is the difference of the two;
+- massaudit run, screenshots off: every check, no screenshots (--screenshots 0), so the
+  screenshots' cost is its difference with the every-check run (which takes them, as a run
+  does by default);
 - pa11y-ci (axe runner), installed by this script into bench/.cache/ and pointed at the
   system Chromium.
 It prints pages/min (median of the repeats), our ratios to both limits and to pa11y-ci, the
 peak RSS of each process tree (Python plus browser processes), and what the browser's second
 download of each page (the crawler fetched it first) costs against a page's whole audit, and
 the keyboard checks' cost: pages/min with and without them, and the walk's median share of a
-page's audit time with the Tab stops it walked.
+page's audit time with the Tab stops it walked; and the screenshots' cost: pages/min with and
+without them, their median time a page and the bytes of images a page.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from massaudit.pipeline.static_server import serve_directory  # noqa: E402
 CACHE = Path(__file__).parent / ".cache"
 PA11Y_CI_VERSION = "4.1.1"
 KEYBOARD_OFF = "massaudit, keyboard off"
+SCREENSHOTS_OFF = "massaudit, screenshots off"
 
 # Minimal loops: axe-core injected once per context as an init script, massaudit's run options
 # (tags and result types), one page per worker reused across navigations, results returned to
@@ -138,6 +143,7 @@ def main() -> None:
     executable = find_chromium() or ""
     results: dict[str, list[tuple[float, int]]] = {}
     timings: list[dict[str, float]] = []  # massaudit's per-page timings, from its run logs
+    shot_bytes: list[int] = []  # bytes of screenshots a page, of the every-check runs
     with tempfile.TemporaryDirectory(prefix="massaudit-bench-") as tmp_name:
         tmp = Path(tmp_name)
         paths = write_corpus(tmp / "corpus", args.pages)
@@ -187,8 +193,11 @@ def main() -> None:
                 "limit": limit(False),
                 "limit, JSON results": limit(True),
                 "massaudit --checks axe": lambda: massaudit_run(tmp, args, "axe", timings),
-                "massaudit (every check)": lambda: massaudit_run(tmp, args, "all", timings),
+                "massaudit (every check)": lambda: massaudit_run(
+                    tmp, args, "all", timings, shot_bytes=shot_bytes
+                ),
                 KEYBOARD_OFF: lambda: massaudit_run(no_keyboard, args, "all", []),
+                SCREENSHOTS_OFF: lambda: massaudit_run(tmp, args, "all", [], "--screenshots", "0"),
             }
             if pa11y is not None:
                 runs["pa11y-ci"] = lambda: measure([str(pa11y), "--config", str(pa11y_config)])
@@ -247,6 +256,15 @@ def main() -> None:
             f"{keyboard['total_ms']:.0f} ms a page ({keyboard['page_share']:.0%}), "
             f"{keyboard['stops']:.0f} Tab stops a page"
         )
+    shots = screenshots_cost(report, timings, shot_bytes)
+    if shots:
+        print(
+            f"  screenshots: {shots['pages_per_min_on']:.1f} pages/min with them, "
+            f"{shots['pages_per_min_off']:.1f} without ({shots['run_share']:.0%} of the run's "
+            f"time); median {shots['screenshots_ms']:.0f} ms a page "
+            f"({shots['page_share']:.0%} of its audit), {shots['kib_per_page']:.1f} KiB of "
+            "images a page"
+        )
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -262,6 +280,7 @@ def main() -> None:
                     "ratios": ratios,
                     "document_fetch": fetch,
                     "keyboard": keyboard,
+                    "screenshots": shots,
                 },
                 indent=2,
             )
@@ -270,13 +289,19 @@ def main() -> None:
 
 
 def massaudit_run(
-    tmp: Path, args: argparse.Namespace, checks: str, timings: list[dict[str, float]]
+    tmp: Path,
+    args: argparse.Namespace,
+    checks: str,
+    timings: list[dict[str, float]],
+    *flags: str,
+    shot_bytes: list[int] | None = None,
 ) -> tuple[float, int]:
     db = tmp / f"run-{checks}-{time.monotonic_ns()}.sqlite"
     log = db.with_suffix(".jsonl")
-    measured = measure(
-        massaudit_command(tmp, db=db, log=log, concurrency=args.concurrency, checks=checks)
-    )
+    command = massaudit_command(tmp, db=db, log=log, concurrency=args.concurrency, checks=checks)
+    measured = measure([*command, *flags])
+    if shot_bytes is not None:
+        shot_bytes.extend(screenshot_bytes_per_page(db))
     for line in log.read_text(encoding="utf-8").splitlines():
         event = json.loads(line)
         if event.get("event") == "page audited" and event.get("timings"):
@@ -301,6 +326,45 @@ def keyboard_cost(
         "total_ms": statistics.median(t["total_ms"] for t in walks),
         "page_share": round(statistics.median(t["keyboard_ms"] / t["total_ms"] for t in walks), 4),
         "stops": statistics.median(t.get("keyboard_stops", 0) for t in walks),
+    }
+
+
+def screenshot_bytes_per_page(db: Path) -> list[int]:
+    from massaudit.store.db import Store
+
+    store = Store(str(db), create=False)
+    try:
+        pages = [page.id for run in store.runs() for page in store.pages(run.id)]
+        sizes = dict.fromkeys(pages, 0)
+        for row in store.screenshots(pages):
+            sizes[row.page_id] += row.size
+        return list(sizes.values())
+    finally:
+        store.close()
+
+
+def screenshots_cost(
+    report: dict[str, dict[str, Any]], timings: list[dict[str, float]], shot_bytes: list[int]
+) -> dict[str, float] | None:
+    """Pages/min with and without screenshots, the share of the run's time they cost, their
+    median time a page and share of its audit (from the every-check runs' page timings), and
+    the bytes of images a page."""
+    on, off = report.get("massaudit (every check)"), report.get(SCREENSHOTS_OFF)
+    taken = [t for t in timings if "screenshots_ms" in t and "total_ms" in t]
+    if not on or not off or not taken:
+        return None
+    return {
+        "pages_per_min_on": on["pages_per_min"],
+        "pages_per_min_off": off["pages_per_min"],
+        "run_share": round(1 - off["seconds"] / on["seconds"], 4),
+        "screenshots_ms": statistics.median(t["screenshots_ms"] for t in taken),
+        "page_share": round(
+            statistics.median(
+                t["screenshots_ms"] / (t["total_ms"] + t["screenshots_ms"]) for t in taken
+            ),
+            4,
+        ),
+        "kib_per_page": round(statistics.mean(shot_bytes) / 1024, 1) if shot_bytes else 0.0,
     }
 
 
