@@ -4,7 +4,7 @@ so a resumed run audits as it began: a `--full` run stays full, `--checks axe` s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, fields, is_dataclass, replace
 from typing import Any
 
 from massaudit.audits.collector import AuditSettings
@@ -52,14 +52,23 @@ def resumed_options(
         name = option.name
         if name in _NOT_RESUMED or name not in saved:
             continue
-        value = saved[name]
-        if isinstance(getattr(defaults, name), tuple):  # JSON gave a list back
-            value = tuple(value)
+        value = _from_json(getattr(defaults, name), saved[name])
         _check(run_id, name, asked=getattr(audit, name), default=getattr(defaults, name), run=value)
         restored[name] = value
     was_full = bool(stored.get("full", full))
     _check(run_id, "full", asked=full, default=False, run=was_full)
     return replace(audit, **restored), was_full
+
+
+def _from_json(default: Any, value: Any) -> Any:
+    """A stored option as the type of its default: JSON gives tuples back as lists and nested
+    settings (the keyboard budget) as dicts."""
+    if isinstance(default, tuple) and isinstance(value, list):
+        return tuple(value)
+    if is_dataclass(default) and isinstance(value, dict):
+        known = {f.name for f in fields(default)}
+        return replace(default, **{k: v for k, v in value.items() if k in known})
+    return value
 
 
 def _check(run_id: int, name: str, *, asked: Any, default: Any, run: Any) -> None:

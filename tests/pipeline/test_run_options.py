@@ -57,3 +57,12 @@ def test_a_flag_repeating_the_run_options_is_accepted():
 def test_runs_stored_without_options_resume_with_the_command_line():
     audit, full = resumed_options(3, {}, AuditSettings(navigation_timeout_s=12.0), False)
     assert (audit.navigation_timeout_s, full) == (12.0, False)
+
+
+def test_nested_settings_come_back_as_their_own_type():
+    from massaudit.audits.keyboard import KeyboardBudget
+
+    started = AuditSettings(keyboard=KeyboardBudget(stops=5, seconds=0.5))
+    audit, _full = resumed_options(7, stored(started, False), AuditSettings(), False)
+    assert audit.keyboard == KeyboardBudget(stops=5, seconds=0.5)
+    assert audit.keyboard.hard_limit_s() == 3 * 0.5 + 10
