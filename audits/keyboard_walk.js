@@ -174,6 +174,13 @@
     },
     // Focus is still on stop `index` (or inside it)?
     stillOn(index) { const el = state.stops[index]; const a = document.activeElement; return !!el && (a === el || el.contains(a)); },
+    // After a field's change and `ms` more: [focus still on it, else where focus is].
+    afterChange(index, ms) {
+      return new Promise((resolve) => setTimeout(() => {
+        const stayed = api.stillOn(index);
+        resolve([stayed, stayed ? null : api.brief()]);
+      }, ms));
+    },
     resetField(index, value) {
       const el = state.stops[index];
       if (!el) return;

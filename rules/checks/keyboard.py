@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 # The walk's budget (read by the browser, declared here so sites.toml's `checks` tables set it
 # per site like any other check option).
 OPTIONS = (
-    Option("keyboard_stops", int, 150, "Tab stops the keyboard walk visits at most (0: off)", 0),
-    Option("keyboard_seconds", float, 2.0, "seconds the keyboard walk may take", minimum=0.1),
+    Option("keyboard_stops", int, 80, "Tab stops the keyboard walk visits at most (0: off)", 0),
+    Option("keyboard_seconds", float, 1.0, "seconds the keyboard walk may take", minimum=0.1),
 )
 
 _OUTLINE = ("outlineStyle", "outlineWidth", "outlineColor")
