@@ -72,6 +72,9 @@ class AuditHooks:
         if self.failed:
             return
         try:
+            # After the writes queued so far (this URL's `queued` state among them): the document
+            # and its final state are stored from another thread, and two inserts would clash.
+            await asyncio.get_running_loop().run_in_executor(self.writer, _after_queued_writes)
             _, reused, failures = await check_document(
                 self.store,
                 self.summary.run_id,
