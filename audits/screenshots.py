@@ -1,56 +1,54 @@
 """Pictures of an audited page while its tab is still open: each failing element outlined in
 its context, and a small thumbnail of the page.
 
-Playwright takes each picture as PNG (its own screenshots keep the tab's emulated viewport; a
-capture through a DevTools session of our own would reset it for the next page the tab audits),
-and Pillow writes it as WebP (about a third of the PNG; PNG should Pillow lack WebP). The
-element is outlined by an overlay drawn in the page (audits/screenshot.js) and removed after
-the capture. Every step is bounded; an element that cannot be captured (hidden, empty, off the
-page, inside another origin's frame) is skipped, and nothing here ever fails the page's audit.
+One script finds every element at once (audits/screenshot.js, which changes nothing in the
+page); the page is then scrolled to as few positions as show them all, each position pictured
+once through Playwright's own screenshot, and every image is cut from those pictures, outlined
+and encoded by Pillow as WebP off the event loop (audits/shot_images.py). Playwright's
+screenshot keeps the tab's emulated viewport, which a capture through a DevTools session of our
+own would reset for the next page the tab audits. Every step is bounded; an element that cannot
+be pictured (hidden, empty, off the page, inside another origin's frame) is skipped, and
+nothing here ever fails the page's audit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
-import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, features
 from playwright.async_api import Page
 
+from massaudit.audits.shot_images import (
+    HIGHLIGHT_RGB,
+    IMAGE_MAX,
+    THUMBNAIL_WIDTH,
+    Placed,
+    pictured,
+    place,
+    scroll_positions,
+)
 from massaudit.audits.tabs import Tab, is_lost
 from massaudit.audits.time_limits import ms_since
 from massaudit.rules.model import PageArtifacts
+
+__all__ = ["HIGHLIGHT_RGB", "IMAGE_MAX", "THUMBNAIL_WIDTH", "AfterAudit", "Shot", "ShotTarget"]
 
 # What a run does in a page's tab once its artifacts are collected (Auditor.audit's
 # `after_audit`: the run's screenshots, pipeline/screenshots.py); it answers whether the tab may
 # audit another page (False: the page stopped answering, and its tab is closed).
 AfterAudit = Callable[[Tab, PageArtifacts], Awaitable[bool]]
 
-HIGHLIGHT = "#ff00ff"  # the outline's colour: magenta, which few pages use
-HIGHLIGHT_RGB = (255, 0, 255)
-OVERLAY_ID = "massaudit-screenshot-highlight"
-# CSS px of context around an element, and the smallest and largest area captured around it
-# (within the viewport), and the largest image written from that area (scaled down to fit).
-CONTEXT_PX = 48
-AREA_MIN = (360, 200)
-AREA_MAX = (1200, 800)
-IMAGE_MAX = (800, 600)
-THUMBNAIL_WIDTH = 320
-QUALITY = {"element": 85, "thumbnail": 60}
 STEP_TIMEOUT_S = 5.0  # one script or one capture
 SCREENSHOTS_TIMEOUT_S = 20.0  # all of a page's
-WEBP, PNG = "image/webp", "image/png"
+CAPTURE_QUALITY = 90  # JPEG from the browser: quick to make and to read; the outline is drawn after
 TARGET_SEPARATOR = " >>> "  # frames and shadow roots in a finding's selector (rules.axe_findings)
 _LOCATE_JS = (Path(__file__).parent / "screenshot.js").read_text(encoding="utf-8")
-_REMOVE_JS = "(id) => { const o = document.getElementById(id); if (o) o.remove(); }"
-_TOP_JS = "() => window.scrollTo(0, 0)"
+_SCROLL_JS = "([x, y]) => { window.scrollTo(x, y); return [scrollX, scrollY]; }"
 _AT_SIZE_JS = "([width, height]) => innerWidth === width && innerHeight === height"
 
 
@@ -94,127 +92,106 @@ async def capture_page(
     byte_limit: int,
     timeout: float,
 ) -> tuple[list[Shot], dict[str, Any]]:
-    """The thumbnail (when asked) and the targets' images, in order, until `byte_limit` bytes or
-    `timeout` seconds are spent; and what happened: {"ms", "skipped": {selector: reason},
-    "answering": False when a step ran out of time (the page may be spinning)}."""
+    """The thumbnail (when asked) and the targets' images, thumbnail first and targets in
+    order, within `byte_limit` bytes and `timeout` seconds; and what happened: {"ms",
+    "skipped": {selector: reason}, "captures": pictures taken, "answering": False when a step
+    ran out of time (the page may be spinning)}."""
     started = time.perf_counter()
-    shots: list[Shot] = []
-    skipped: dict[str, str] = {}
-    answering = True
     deadline = time.monotonic() + timeout
     page = tab.page
+    thumb: Shot | None = None
+    elements: dict[int, Shot] = {}
+    skipped: dict[str, str] = {}
+    answering, captures = True, 0
     try:
         await _step(tab.restore_viewport(viewport, STEP_TIMEOUT_S), deadline)
         # The renderer takes the size back a little after Playwright's call returns.
         await _step(page.wait_for_function(_AT_SIZE_JS, arg=list(viewport)), deadline)
-        if thumbnail:
-            await _step(page.evaluate(_TOP_JS), deadline)
-            width = THUMBNAIL_WIDTH
-            size = (width, round(viewport[1] * width / viewport[0]))
-            shot = await _capture(page, (0, 0, *viewport), size, "thumbnail", deadline)
-            shots.append(replace(shot, alt=thumbnail_alt(page_label)))
-        for target in targets:
-            if sum(s.size for s in shots) >= byte_limit:
-                skipped[target.selector] = "over the run's screenshot budget"
-                continue
-            try:
-                shot, reason = await _element(page, target, page_label, deadline)
-            except TimeoutError:
-                raise
-            except Exception as exc:  # this element only (a page's script in the way)
-                if is_lost(exc):
-                    raise
-                shot, reason = None, _one_line(exc)
-            if shot is None:
-                skipped[target.selector] = reason
-            else:
-                shots.append(shot)
+        await _step(page.evaluate(_SCROLL_JS, [0, 0]), deadline)
+        placed, size = await _locate(page, targets, viewport, skipped, deadline)
+        for scroll, shown in scroll_positions(placed, viewport, size, thumbnail):
+            where = await _step(page.evaluate(_SCROLL_JS, list(scroll)), deadline)
+            capture = await _step(
+                page.screenshot(
+                    type="jpeg",
+                    quality=CAPTURE_QUALITY,
+                    scale="css",
+                    timeout=STEP_TIMEOUT_S * 1000,
+                ),
+                deadline,
+            )
+            captures += 1
+            at = _scrolled(where, scroll)
+            top = thumbnail and scroll == (0, 0) and at == (0.0, 0.0)
+            small, images = await asyncio.to_thread(pictured, capture, at, shown, top)
+            if small is not None:
+                thumb = Shot("thumbnail", *small, alt=thumbnail_alt(page_label))
+            for index, image in images.items():
+                target = targets[index]
+                if isinstance(image, str):
+                    skipped[target.selector] = image
+                    continue
+                alt = _alt(target, shown, index, page_label)
+                named = {"rule_id": target.rule_id, "fingerprint": target.fingerprint}
+                elements[index] = Shot("element", *image, alt, selector=target.selector, **named)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # a page that stopped answering: keep what was captured
         skipped["page"] = _one_line(exc)
         answering = not isinstance(exc, TimeoutError) and not is_lost(exc)
-    kept = _within_bytes(shots, byte_limit)
-    return kept, {"ms": ms_since(started), "skipped": skipped, "answering": answering}
+    ordered = ([thumb] if thumb else []) + [elements[i] for i in sorted(elements)]
+    kept = _within_bytes(ordered, byte_limit)
+    for shot in ordered[len(kept) :]:
+        skipped[shot.selector or "thumbnail"] = "over the run's screenshot budget"
+    report = {"ms": ms_since(started), "skipped": skipped, "captures": captures}
+    return kept, report | {"answering": answering}
 
 
-async def _element(
-    page: Page, target: ShotTarget, page_label: str, deadline: float
-) -> tuple[Shot | None, str]:
-    parts = [part for part in target.selector.split(TARGET_SEPARATOR) if part.strip()]
-    if not parts:
-        return None, "no selector"
-    arg = {
-        "parts": parts,
-        "id": OVERLAY_ID,
-        "colour": HIGHLIGHT,
-        "margin": CONTEXT_PX,
-        "min": list(AREA_MIN),
-        "max": list(AREA_MAX),
-    }
-    try:
-        found = await _step(page.evaluate(_LOCATE_JS, arg), deadline)
-        if not isinstance(found, dict) or found.get("skip"):
-            reason = found.get("skip") if isinstance(found, dict) else None
-            return None, str(reason or "not found")
-        clip = _checked_clip(found.get("clip"))
-        if clip is None:
-            return None, "no area to capture"
-        scale = min(1.0, IMAGE_MAX[0] / clip[2], IMAGE_MAX[1] / clip[3])
-        size = (max(1, round(clip[2] * scale)), max(1, round(clip[3] * scale)))
-        shot = await _capture(page, clip, size, "element", deadline)
-    finally:
-        with contextlib.suppress(Exception):
-            await _step(page.evaluate(_REMOVE_JS, OVERLAY_ID), deadline)
-    if found.get("role") == "page":
-        alt = page_alt(target.rule_title, bool(found.get("head")), page_label)
-    else:
-        alt = element_alt(target.rule_title, found.get("role"), found.get("name"), page_label)
-    named = {"rule_id": target.rule_id, "fingerprint": target.fingerprint}
-    return replace(shot, alt=alt, selector=target.selector, **named), ""
+async def _locate(
+    page: Page,
+    targets: Sequence[ShotTarget],
+    viewport: tuple[int, int],
+    skipped: dict[str, str],
+    deadline: float,
+) -> tuple[list[Placed], tuple[float, float]]:
+    """Where each target is, and the page's size; the reason for each target that cannot be
+    pictured goes to `skipped`."""
+    parts = [[p for p in t.selector.split(TARGET_SEPARATOR) if p.strip()] for t in targets]
+    answer = await _step(page.evaluate(_LOCATE_JS, {"targets": parts}), deadline)
+    if not isinstance(answer, dict):
+        raise ValueError("the page's script gave no answer")
+    found = answer.get("found") if isinstance(answer.get("found"), list) else []
+    size = answer.get("size")
+    if not (isinstance(size, list) and len(size) == 2 and all(_number(v) for v in size)):
+        size = list(viewport)
+    page_size = (max(float(size[0]), viewport[0]), max(float(size[1]), viewport[1]))
+    placed: list[Placed] = []
+    for index, target in enumerate(targets):
+        where = place(index, found[index] if index < len(found) else None, viewport, page_size)
+        if isinstance(where, str):
+            skipped[target.selector] = where
+        else:
+            placed.append(where)
+    return placed, page_size
 
 
-async def _capture(
-    page: Page, clip: tuple[float, ...], size: tuple[int, int], kind: str, deadline: float
-) -> Shot:
-    """`clip` (viewport CSS px) through Playwright's own screenshot, which keeps the tab's
-    emulated viewport as it was (a capture through a DevTools session of our own resets it),
-    then scaled to `size` and encoded off the event loop."""
-    x, y, width, height = clip
-    area = {"x": x, "y": y, "width": width, "height": height}
-    png = await _step(
-        page.screenshot(clip=area, type="png", scale="css", timeout=STEP_TIMEOUT_S * 1000),
-        deadline,
-    )
-    mime, image = await asyncio.to_thread(encode, png, size, QUALITY[kind])
-    return Shot(kind, mime, size[0], size[1], image, alt="")
+def _scrolled(answer: Any, asked: tuple[int, int]) -> tuple[float, float]:
+    """Where the page says it scrolled to (it may refuse to scroll); what was asked when its
+    answer is no position."""
+    if isinstance(answer, list) and len(answer) == 2 and all(_number(v) for v in answer):
+        return float(answer[0]), float(answer[1])
+    return float(asked[0]), float(asked[1])
 
 
-def encode(png: bytes, size: tuple[int, int], quality: int) -> tuple[str, bytes]:
-    """A PNG screenshot as WebP (PNG where this Pillow has no WebP), scaled to `size`."""
-    with Image.open(io.BytesIO(png)) as picture:
-        picture = picture.convert("RGB")
-        if picture.size != size:
-            picture = picture.resize(size, Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        if features.check("webp"):
-            picture.save(out, "WEBP", quality=quality, method=4)
-            return WEBP, out.getvalue()
-        picture.save(out, "PNG", optimize=True)
-        return PNG, out.getvalue()
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and value == value and abs(value) < 1e9
 
 
-def _checked_clip(value: Any) -> tuple[float, float, float, float] | None:
-    """The page's answer as an area of the viewport: four finite numbers, the size at least a
-    pixel and no more than the largest area (a page may have replaced what the script calls)."""
-    if not isinstance(value, list) or len(value) != 4:
-        return None
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in value):
-        return None
-    x, y, width, height = (float(v) for v in value)
-    if width < 1 or height < 1 or x < 0 or y < 0:
-        return None
-    return x, y, min(width, float(AREA_MAX[0])), min(height, float(AREA_MAX[1]))
+def _alt(target: ShotTarget, shown: list[Placed], index: int, page_label: str) -> str:
+    item = next(p for p in shown if p.index == index)
+    if item.whole:
+        return page_alt(target.rule_title, item.head, page_label)
+    return element_alt(target.rule_title, item.role, item.name, page_label)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,7 +1,7 @@
 """Screenshots in the real Chromium, on pages served from 127.0.0.1: a failing element outlined
-in magenta in its context, a thumbnail of the page, bounded sizes and bytes, and elements that
-are hard to picture (huge, off the page, hidden, of no size, not there) skipped without ever
-failing the page's audit."""
+in magenta in its context, a thumbnail of the page, bounded sizes and bytes, as few captures as
+the elements' places need, and elements that are hard to picture (huge, off the page, hidden, of
+no size, not there) skipped without ever failing the page's audit."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.audits.screenshots import (
     HIGHLIGHT_RGB,
     IMAGE_MAX,
-    OVERLAY_ID,
     THUMBNAIL_WIDTH,
     ShotTarget,
     capture_page,
@@ -34,19 +33,21 @@ def target(selector: str, rule_id: str = "button-name") -> ShotTarget:
 
 def capture(path: str, targets: list[ShotTarget], before: str = "", **options):
     """Audit `path` of the site, run `before` in its tab, and capture `targets` there:
-    (artifacts, shots, report, whether the overlay was left in the page)."""
+    (artifacts, shots, report, the page's markup before and after when it still answers)."""
     options = {"thumbnail": False, "byte_limit": 10**8, "timeout": 30} | options
-    seen: dict = {"overlay": None}
+    seen: dict = {"markup": None}
+    markup = "() => document.documentElement.outerHTML"
 
     async def after_audit(tab, artifacts) -> bool:
         if before:
             await tab.page.evaluate(before)
+        else:
+            seen["markup"] = await tab.page.evaluate(markup)
         seen["shots"], seen["report"] = await capture_page(
             tab, targets, viewport=VIEWPORT, page_label="the page “Parks”", **options
         )
         if seen["report"]["answering"]:
-            overlay = f"!!document.getElementById('{OVERLAY_ID}')"
-            seen["overlay"] = await tab.page.evaluate(overlay)
+            seen["markup"] = (seen["markup"], await tab.page.evaluate(markup))
         return seen["report"]["answering"]
 
     async def run(base: str):
@@ -55,7 +56,7 @@ def capture(path: str, targets: list[ShotTarget], before: str = "", **options):
 
     with serve_shots_site() as base:
         artifacts = asyncio.run(run(base))
-    return artifacts, seen["shots"], seen["report"], seen["overlay"]
+    return artifacts, seen["shots"], seen["report"], seen["markup"]
 
 
 def picture(shot) -> Image.Image:
@@ -75,7 +76,7 @@ def highlighted(image: Image.Image) -> int:
 
 
 def test_a_failing_image_and_button_are_outlined_in_their_context():
-    artifacts, shots, report, overlay = capture(
+    artifacts, shots, report, (before, after) = capture(
         "/", [target("main > img", "image-alt"), target("button.icon")], thumbnail=True
     )
     assert artifacts.error is None
@@ -100,7 +101,8 @@ def test_a_failing_image_and_button_are_outlined_in_their_context():
     )
     assert thumbnail.alt.startswith("The top of the page “Parks”")
     assert report["skipped"] == {} and report["answering"]
-    assert not overlay  # removed after each capture
+    assert report["captures"] == 1  # the top of the page shows both
+    assert before == after  # the outline is drawn on the picture, not in the page
 
 
 def test_what_cannot_be_pictured_is_skipped_and_the_audit_stands():
@@ -111,9 +113,9 @@ def test_what_cannot_be_pictured_is_skipped_and_the_audit_stands():
         "/empty/": "button",
     }
     results = {path: capture(path, [target(selector)]) for path, selector in cases.items()}
-    for artifacts, _shots, report, overlay in results.values():
+    for artifacts, _shots, report, _markup in results.values():
         assert artifacts.error is None
-        assert report["answering"] and not overlay
+        assert report["answering"]
     [huge] = results["/huge/"][1]
     assert huge.width <= IMAGE_MAX[0] and huge.height <= IMAGE_MAX[1]
     assert highlighted(picture(huge)) > 100
@@ -152,7 +154,7 @@ def test_the_bytes_allowed_are_never_exceeded():
 def test_a_page_that_stops_answering_keeps_its_audit_and_loses_its_tab(monkeypatch):
     # A page that has replaced what the capture calls with a loop that never yields.
     monkeypatch.setattr(screenshots, "STEP_TIMEOUT_S", 2.0)
-    spin = "() => { Element.prototype.scrollIntoView = () => { while (true) {} }; }"
+    spin = "() => { window.scrollTo = () => { while (true) {} }; }"
     artifacts, shots, report, _overlay = capture("/", [target("button.icon")], spin, timeout=6)
     assert artifacts.error is None
     assert shots == [] and not report["answering"]
