@@ -3,7 +3,10 @@
 // name (for the image's alt text), or why it cannot be pictured; and the page's size. Nothing
 // here trusts the page: the caller checks every number.
 (arg) => {
-  const clean = (text) => String(text || "").replace(/\s+/g, " ").trim().slice(0, 80);
+  const clean = (text) => {
+    const words = String(text || "").replace(/\s+/g, " ").trim();
+    return words.length > 80 ? `${words.slice(0, 79)}…` : words;
+  };
   const root = document.documentElement;
   const viewport = [root.clientWidth || innerWidth, root.clientHeight || innerHeight];
   const size = [Math.max(root.scrollWidth, viewport[0]), Math.max(root.scrollHeight, viewport[1])];

@@ -1,18 +1,21 @@
 """Screenshots on the scorecard: each issue page shows its element's image, each page view its
 thumbnail and its failures' images, written once as files next to the pages; alt text escaped;
-a page carried over from an earlier run shows the images of the audit it carries over."""
+a page carried over from an earlier run shows the images of the audit it carries over; a problem
+of the whole page with no image of its own shows the page's thumbnail framed."""
 
 from __future__ import annotations
 
 import re
 
-from scorecard_runs import CONFIG, VERSIONS, artifacts, store_run
+from markupsafe import escape
+from scorecard_runs import CONFIG, VERSIONS, artifacts, node, store_run
 
 from massaudit.reports.issues import issue_fingerprint
 from massaudit.reports.site import render_scorecard
 from massaudit.reports.views import build_scorecard
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.rules.fingerprint import fingerprint
+from massaudit.rules.model import PageArtifacts
 from massaudit.store.db import Store
 
 HOSTILE_ALT = 'The button “<img src=x onerror=alert(1)>” outlined in magenta & "quoted"'
@@ -89,4 +92,29 @@ def test_a_page_carried_over_shows_the_images_of_its_audit(tmp_path):
     render_scorecard(build_scorecard(store, store.get_run(second), catalogue), catalogue, out)
     [(kind, src, _alt)] = figures((out / "page" / f"{reused.id}.html").read_text("utf-8"))
     assert kind == "thumbnail" and (out / "page" / src).read_bytes() == WEBP + b"first"
+    store.close()
+
+
+def test_a_problem_of_the_whole_page_without_its_image_shows_the_page_framed(tmp_path):
+    """Found once the crawl had ended (a site-level check), when no tab was open to picture it."""
+    catalogue = load_catalogue()
+    store = Store(str(tmp_path / "audit.sqlite"))
+    untitled = PageArtifacts(
+        "http://x/a/",
+        "http://x/a/",
+        200,
+        "",
+        {"violations": [{"id": "document-title", "nodes": [node("html", "<html>")]}]},
+    )
+    run_id = store_run(store, catalogue, {"/a/": untitled})
+    [row] = store.pages(run_id)
+    store.save_screenshots(run_id, row.id, [shot("thumbnail")])
+    out = tmp_path / "report"
+    scorecard = build_scorecard(store, store.get_run(run_id), catalogue)
+    render_scorecard(scorecard, catalogue, out)
+    [issue] = [i for i in scorecard.issues if i.rule_id == "document-title"]
+    html = (out / "issue" / f"{issue.fingerprint}.html").read_text(encoding="utf-8")
+    [(kind, src, alt)] = figures(html)
+    assert kind == "page" and (out / "issue" / src).is_file()
+    assert alt == f"The top of the page http://x/a/, framed in magenta: {escape(issue.title)}"
     store.close()
