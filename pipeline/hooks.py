@@ -13,6 +13,7 @@ from massaudit.audits.collector import Auditor
 from massaudit.audits.document_fetch import ServedDocument
 from massaudit.audits.keyboard import KeyboardBudget
 from massaudit.audits.scope_guard import REDIRECT_OUT_OF_SCOPE, OutOfScopeNavigation
+from massaudit.audits.screenshots import AfterAudit
 from massaudit.crawler.frontier import AUDITED, SKIPPED, UNCHANGED
 from massaudit.crawler.items import (
     FetchedDocument,
@@ -112,7 +113,9 @@ class AuditHooks:
                     return
                 hosts = self.allowed_hosts.get(page.site_id)
                 document = self._served(page)
-                artifacts = await self._audit_within_budget(page, hosts, document)
+                checks = self.checks.get(page.site_id)
+                capture = self.screenshots.after_audit(page.site_id, page.url, checks)
+                artifacts = await self._audit_within_budget(page, hosts, document, capture)
                 # Judging and storing run on one worker thread, off the event loop that drives
                 # the browser, and in order (one writer for SQLite).
                 judgement, outcome = await asyncio.get_running_loop().run_in_executor(
@@ -152,14 +155,12 @@ class AuditHooks:
         page: FetchedPage,
         allowed_hosts: tuple[str, ...] | None,
         document: ServedDocument | None = None,
+        capture: AfterAudit | None = None,
     ) -> PageArtifacts:
         """The auditor bounds every step; this bounds the whole page (both attempts, closing,
         a browser restart) should anything still hang. A page over it is a `timeout`, and the
         browser is replaced so nothing of it lingers."""
         budget = self.auditor.settings.page_budget_s()
-        capture = self.screenshots.after_audit(
-            page.site_id, page.url, self.checks.get(page.site_id)
-        )
         task = asyncio.ensure_future(
             self.auditor.audit(
                 page.url,

@@ -142,7 +142,7 @@ class _StuckAuditor(Auditor):
         super().__init__(_TinyBudget())
         self.recycled = 0
 
-    async def audit(self, url, *, allowed_hosts=None, document=None):
+    async def audit(self, url, **options):
         await asyncio.Event().wait()
 
     async def recycle(self) -> None:
@@ -151,7 +151,7 @@ class _StuckAuditor(Auditor):
 
 def test_the_run_backstop_records_a_timeout_and_recycles_the_browser():
     auditor = _StuckAuditor()
-    hooks = SimpleNamespace(auditor=auditor, log=RunLog(None))
+    hooks = SimpleNamespace(auditor=auditor, log=RunLog(None), _keyboard=lambda site_id: None)
     page = FetchedPage(
         "local", "test", "http://127.0.0.1:9/x", "http://127.0.0.1:9/x", 200, 0, "", b""
     )
