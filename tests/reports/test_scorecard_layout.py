@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 from history_runs import CONFIG, UNTAGGED, site_pages, store_sites_run
+from stored_screenshots import store_screenshots
 
 from massaudit.pipeline.static_server import serve_directory
 from massaudit.reports.site import render_scorecard
@@ -100,6 +101,7 @@ def scorecard(tmp_path_factory):
         for n in range(8)
     ]
     store.record_url_states(runs[-1], skipped)
+    store_screenshots(store, runs[-1])  # the pages' images, as wide as a run writes them
     out = tmp / "out"
     render_scorecard(build_scorecard(store, store.get_run(runs[-1]), catalogue), catalogue, out)
     dates = [store.get_run(run_id).started_at for run_id in runs]
