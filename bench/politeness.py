@@ -6,9 +6,9 @@
 The site is the Mass.gov-like corpus of bench/corpus.py (every page with two stylesheets, a
 script and two images shared by all pages, sent with Cache-Control so the browser can cache
 them), a sitemap giving each page a <lastmod>, served on 127.0.0.1 by a threaded server that
-logs every request: path, status, User-Agent, when its connection was accepted and when the
-answer was sent (it closes each connection after its answer, so the accept is the request's
-start). Documents are answered after ANSWER_SECONDS, so two in flight at once would overlap.
+logs every request: path, status, User-Agent, its start (the kernel's receive timestamp of its
+first bytes, so the server's own scheduling does not move it) and when the answer was sent.
+Documents are answered after ANSWER_SECONDS, so two in flight at once would overlap.
 sites.toml: one site, `download_delay` (0.2 s) and `concurrency_per_host = 1`.
 
 - run 1: cold, a new database;
@@ -19,8 +19,9 @@ For each run it prints, from the server's log: document requests per audited pag
 (pages: the crawler's download and any browser fetch of a page URL; the 404 probe's URL),
 subresource requests (the shared assets) per audited page, other requests (robots.txt, the
 sitemap, the browser's favicon), the largest number of document requests in flight at once,
-the smallest gap between the starts of two consecutive document requests, the requests whose
-User-Agent is not massaudit's, and the run's wall time; beside them the run's own count
+the smallest gap between the starts of two consecutive document requests (and how many gaps
+are under the target, the closest pairs in the JSON), the requests whose User-Agent is not
+massaudit's, and the run's wall and CPU time; beside them the run's own count
 (runs.summary["requests"]) as a cross-check, and each target. Then the ratios of the wall
 times and the pages run 3 audited (which must be exactly the changed ones).
 
@@ -31,19 +32,14 @@ times and the pages run 3 audited (which must be exactly the changed ones).
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,15 +49,24 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
 from corpus import massaudit_command, write_corpus  # noqa: E402
+from request_log import (  # noqa: E402
+    Hit,
+    LoggingHandler,
+    LoggingServer,
+    closest_pairs,
+    max_in_flight,
+    parse_log,
+    serve_logged,
+    smallest_gap,
+)
 
-from massaudit.pipeline.static_server import StaticRequestHandler, _QuietServer  # noqa: E402
 from massaudit.store.db import Store  # noqa: E402
 
 # A document's answer waits this long, so a request sent before the last was answered shows.
 ANSWER_SECONDS = 0.05
-# How much shorter than sent a gap can look in the log: the server notes an accept when its own
-# thread gets to it, late by its scheduling on a loaded machine.
-SERVER_SLACK = 0.02
+# How much shorter than sent a gap can look in the log: a request's start is the kernel's receive
+# timestamp (bench/request_log.py), so only its conversion to time.monotonic is left.
+SERVER_SLACK = 0.005
 PROBE_PREFIX = "/massaudit-404-probe-"
 PAGE_PREFIX = "/page-"
 ASSETS_PREFIX = "/assets/"
@@ -81,21 +86,6 @@ EXTRA_ASSETS = {
 }
 
 
-@dataclass(frozen=True)
-class Hit:
-    path: str
-    status: int
-    agent: str
-    start: float  # the connection accepted (time.monotonic)
-    end: float  # the answer sent
-
-
-def parse_log(text: str) -> list[Hit]:
-    """The server's log (one JSON object a line) as hits, in order of their start."""
-    hits = [Hit(**json.loads(line)) for line in text.splitlines() if line.strip()]
-    return sorted(hits, key=lambda hit: hit.start)
-
-
 def kind_of(path: str) -> str:
     """page, probe (documents), subresource, or other (robots.txt, sitemap, favicon)."""
     path = path.split("?", 1)[0]
@@ -108,71 +98,12 @@ def kind_of(path: str) -> str:
     return "other"
 
 
-def max_in_flight(hits: list[Hit]) -> int:
-    """The largest number of hits whose [start, end] overlap; one ending as another starts is
-    not an overlap."""
-    events = sorted([(h.start, 1) for h in hits] + [(h.end, -1) for h in hits])
-    flying = largest = 0
-    for _, step in events:  # at equal times the end (-1) sorts first
-        flying += step
-        largest = max(largest, flying)
-    return largest
+class SiteHandler(LoggingHandler):
+    def answer_delay(self, path: str) -> float:
+        return ANSWER_SECONDS if kind_of(path) in ("page", "probe") else 0.0
 
-
-def smallest_gap(hits: list[Hit]) -> float | None:
-    """The shortest time between the starts of two consecutive hits (None for fewer than two)."""
-    starts = sorted(h.start for h in hits)
-    return min((b - a for a, b in zip(starts, starts[1:], strict=False)), default=None)
-
-
-class LoggingServer(_QuietServer):
-    """Notes when each connection is accepted, before its handler's thread starts; the handler
-    appends each request to `log_path` (switched between runs)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.accepted: dict[Any, float] = {}
-        self.log_path: Path | None = None
-        self.log_lock = threading.Lock()
-
-    def get_request(self) -> tuple[Any, Any]:
-        connection, address = super().get_request()
-        self.accepted[connection] = time.monotonic()
-        return connection, address
-
-    def record(self, hit: Hit) -> None:
-        with self.log_lock:
-            if self.log_path is not None:
-                with self.log_path.open("a") as log:
-                    log.write(json.dumps(asdict(hit)) + "\n")
-
-
-class LoggingHandler(StaticRequestHandler):
-    status = 0
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        self.status = int(code) if isinstance(code, int) else 0
-
-    def end_headers(self) -> None:
-        if self.path.startswith(ASSETS_PREFIX) and self.status == 200:
-            self.send_header("Cache-Control", "max-age=86400")
-        super().end_headers()
-
-    def do_GET(self) -> None:
-        self._logged(super().do_GET)
-
-    def do_HEAD(self) -> None:
-        self._logged(super().do_HEAD)
-
-    def _logged(self, answer: Any) -> None:
-        start = self.server.accepted.pop(self.request, time.monotonic())
-        if kind_of(self.path) in ("page", "probe"):
-            time.sleep(ANSWER_SECONDS)
-        try:
-            answer()
-        finally:
-            agent = self.headers.get("User-Agent", "")
-            self.server.record(Hit(self.path, self.status, agent, start, time.monotonic()))
+    def cache_control(self, path: str) -> str | None:
+        return "max-age=86400" if path.startswith(ASSETS_PREFIX) else None
 
 
 def build_site(root: Path, pages: int) -> list[str]:
@@ -249,7 +180,7 @@ def timed_run(tmp: Path, db: Path, server: LoggingServer, log: Path) -> tuple[fl
     return seconds, cpu, done.stdout
 
 
-def run_figures(hits: list[Hit], summary: dict[str, Any]) -> dict[str, Any]:
+def run_figures(hits: list[Hit], summary: dict[str, Any], least_gap: float) -> dict[str, Any]:
     """What one run asked of the server, per audited page, with the run's own count."""
     kinds = Counter(kind_of(h.path) for h in hits)
     documents = [h for h in hits if kind_of(h.path) in ("page", "probe")]
@@ -275,6 +206,12 @@ def run_figures(hits: list[Hit], summary: dict[str, Any]) -> dict[str, Any]:
         "max_documents_in_flight": max_in_flight(documents),
         "max_requests_in_flight": max_in_flight(hits),
         "smallest_document_gap_s": None if gap is None else round(gap, 4),
+        "document_gaps_under_target": sum(
+            1
+            for a, b in zip(documents, documents[1:], strict=False)
+            if b.start - a.start < least_gap
+        ),
+        "closest_documents": closest_pairs(documents),
         "other_user_agents": sum(1 for h in hits if not h.agent.startswith("massaudit/")),
         "statuses": dict(Counter(str(h.status) for h in hits)),
         "run_counted": {
@@ -321,33 +258,22 @@ def print_run(name: str, figures: dict[str, Any], targets: dict[str, str]) -> No
         f"subresources per audited page:     {f['subresources_per_audited_page']}",
         f"most documents in flight at once:  {f['max_documents_in_flight']}{targets['in_flight']}"
         f" (all requests: {f['max_requests_in_flight']})",
-        f"smallest gap between documents:    {f['smallest_document_gap_s']} s{targets['gap']}",
+        f"smallest gap between documents:    {f['smallest_document_gap_s']} s{targets['gap']}; "
+        f"gaps under it: {f['document_gaps_under_target']}",
         f"requests without massaudit's UA:   {f['other_user_agents']}  (target 0)",
         *(f"log and run's count differ: {line}" for line in f["mismatches"]),
     ]
     print("\n  ".join(lines))
 
 
-@contextmanager
-def serve_logged(root: Path) -> Iterator[tuple[str, LoggingServer]]:
-    """Serve `root` on 127.0.0.1, logging its requests; yield the base URL and the server."""
-    server = LoggingServer(("127.0.0.1", 0), functools.partial(LoggingHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield "http://{}:{}".format(*server.server_address[:2]), server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def three_runs(tmp: Path, pages: int, changed_count: int, delay: float, concurrency: int) -> dict:
+def three_runs(
+    tmp: Path, pages: int, changed_count: int, delay: float, concurrency: int, least_gap: float
+) -> dict:
     """Runs 1 (cold), 2 (nothing changed) and 3 (`changed_count` pages changed): their figures."""
     root = tmp / "site"
     paths = build_site(root, pages)
     runs: dict[str, dict[str, Any]] = {}
-    with serve_logged(root) as (base, server):
+    with serve_logged(root, SiteHandler) as (base, server):
         published = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
         lastmods = dict.fromkeys(paths, published)
         write_sitemap(root, base, lastmods)
@@ -371,7 +297,7 @@ def three_runs(tmp: Path, pages: int, changed_count: int, delay: float, concurre
                 "seconds": round(seconds, 2),
                 "cpu_seconds": round(cpu, 2),
                 "load_average_before": round(load, 1),
-                **run_figures(parse_log(log.read_text()), run.summary or {}),
+                **run_figures(parse_log(log.read_text()), run.summary or {}, least_gap),
             }
             figures["mismatches"] = cross_check(figures)
             printed = [line.strip() for line in stdout.splitlines()]
@@ -410,9 +336,9 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     delay, concurrency = (0.0, 8) if args.no_politeness else (args.delay, 1)
-    least_gap = 0.5 * delay - SERVER_SLACK
+    least_gap = max(0.0, 0.5 * delay - SERVER_SLACK)
     with tempfile.TemporaryDirectory() as tmp:
-        runs = three_runs(Path(tmp), args.pages, args.changed, delay, concurrency)
+        runs = three_runs(Path(tmp), args.pages, args.changed, delay, concurrency, least_gap)
     ratios, checks = judge(runs, args.changed, concurrency, least_gap)
 
     mode = "politeness off" if args.no_politeness else "polite"
