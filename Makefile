@@ -17,10 +17,11 @@ test: setup
 setup: $(STAMP)
 	@scripts/ensure_chromium.sh $(BIN)/python
 
+# The distributed extra too: its tests (RabbitMQ, Redis) are part of `make test`.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("massaudit needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,distributed]'
 	touch $(STAMP)
 
 lint:
