@@ -1,0 +1,1 @@
+"""Distributed runs: a coordinator crawls, workers on any machines audit (docs/distributed.md)."""

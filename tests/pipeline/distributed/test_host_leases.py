@@ -1,0 +1,269 @@
+"""Per-host leases against the real Redis: several processes never exceed a host's concurrency,
+grants keep the delay apart, a dead holder's lease expires, a Retry-After holds everyone back,
+and an unreachable Redis makes callers wait instead of skipping the limit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import redis
+from redis_server import prefixed_redis, redis_url_or_skip
+
+from massaudit.pipeline.distributed.host_leases import HostLeases, Lease
+
+
+@pytest.fixture
+def redis_place():
+    yield from prefixed_redis(redis_url_or_skip())
+
+
+# One contender process: `tasks` asyncio tasks each taking `rounds` leases on one host. While
+# it holds a lease a task counts itself in a Redis counter (INCR/DECR, atomic), so the largest
+# count seen is the most leases ever held at once, whoever held them.
+CONTENDER = """
+import asyncio, json, sys
+import redis.asyncio
+from massaudit.pipeline.distributed.host_leases import HostLeases
+
+url, prefix, host, concurrency, delay, tasks, rounds, hold = sys.argv[1:]
+concurrency, tasks, rounds = int(concurrency), int(tasks), int(rounds)
+delay, hold = float(delay), float(hold)
+
+async def task(leases, counter, seen, grants):
+    for _ in range(rounds):
+        lease = await leases.acquire(host, concurrency=concurrency, delay=delay)
+        grants.append(lease.granted_at)
+        seen.append(await counter.incr(prefix + ":holding"))
+        await asyncio.sleep(hold)
+        await counter.decr(prefix + ":holding")
+        await leases.release(lease)
+
+async def main():
+    leases = HostLeases(url, prefix=prefix)
+    counter = redis.asyncio.Redis.from_url(url)
+    seen, grants = [], []
+    await asyncio.gather(*(task(leases, counter, seen, grants) for _ in range(tasks)))
+    await counter.aclose()
+    await leases.aclose()
+    print(json.dumps({"most_held": max(seen), "grants": grants}))
+
+asyncio.run(main())
+"""
+
+
+def run_contenders(url, prefix, *, processes, tasks, rounds, concurrency, delay, hold):
+    args = [url, prefix, "site.example", concurrency, delay, tasks, rounds, hold]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONTENDER, *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    results = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        results.append(json.loads(out))
+    return results
+
+
+def gaps(times: list[float]) -> list[float]:
+    ordered = sorted(times)
+    return [later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False)]
+
+
+def test_processes_never_exceed_the_hosts_concurrency_and_keep_the_delay_apart(redis_place):
+    url, prefix = redis_place
+    delay = 0.04
+    results = run_contenders(
+        url, prefix, processes=3, tasks=2, rounds=4, concurrency=2, delay=delay, hold=0.1
+    )
+    grants = [at for result in results for at in result["grants"]]
+    assert len(grants) == 3 * 2 * 4
+    assert max(result["most_held"] for result in results) <= 2
+    # With holds longer than the delay, the host's two places were both used at some point.
+    assert max(result["most_held"] for result in results) == 2
+    # Randomised delays are at least half the delay (Scrapy's RANDOMIZE_DOWNLOAD_DELAY).
+    assert min(gaps(grants)) >= delay * 0.5
+
+
+def test_without_randomizing_grants_are_a_whole_delay_apart(redis_place):
+    url, prefix = redis_place
+
+    async def take_all() -> list[Lease]:
+        leases = HostLeases(url, prefix=prefix)
+
+        async def one() -> Lease:
+            async with leases.holding(
+                "a.example", concurrency=5, delay=0.1, randomize=False
+            ) as lease:
+                return lease
+
+        try:
+            return await asyncio.gather(*(one() for _ in range(6)))
+        finally:
+            await leases.aclose()
+
+    taken = asyncio.run(take_all())
+    assert min(gaps([lease.granted_at for lease in taken])) >= 0.1
+
+
+def test_hosts_are_independent_and_a_release_frees_the_place_at_once(redis_place):
+    url, prefix = redis_place
+    leases = HostLeases(url, prefix=prefix)
+    first = leases.acquire_blocking("a.example", concurrency=1, delay=0)
+    other_host = leases.acquire_blocking("b.example", concurrency=1, delay=0)
+    leases.release_blocking(first)
+    again = leases.acquire_blocking("a.example", concurrency=1, delay=0)
+    assert again.granted_at - first.granted_at < 5  # not the 120 s expiry
+    for lease in (other_host, again):
+        leases.release_blocking(lease)
+    asyncio.run(leases.aclose())
+
+
+def test_a_dead_holders_lease_expires_and_frees_its_place(redis_place):
+    url, prefix = redis_place
+    dead_worker = HostLeases(url, prefix=prefix, lease_seconds=0.5)
+    never_released = dead_worker.acquire_blocking("a.example", concurrency=1, delay=0)
+    live_worker = HostLeases(url, prefix=prefix)
+    taken = live_worker.acquire_blocking("a.example", concurrency=1, delay=0)
+    assert taken.granted_at >= never_released.expires_at
+    assert never_released.expires_at - never_released.granted_at == pytest.approx(0.5)
+    live_worker.release_blocking(taken)
+
+
+def test_threads_share_one_host_within_its_concurrency(redis_place):
+    url, prefix = redis_place
+    leases = HostLeases(url, prefix=prefix)
+    lock = threading.Lock()
+    holding = [0, 0]  # now, most
+
+    def worker():
+        for _ in range(3):
+            lease = leases.acquire_blocking("a.example", concurrency=2, delay=0.01)
+            with lock:
+                holding[0] += 1
+                holding[1] = max(holding)
+            time.sleep(0.05)
+            with lock:
+                holding[0] -= 1
+            leases.release_blocking(lease)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert holding == [0, 2]
+
+
+def test_a_retry_after_holds_every_worker_back_and_never_moves_the_time_earlier(redis_place):
+    url, prefix = redis_place
+    clock = redis.Redis.from_url(url)
+    seen_by = HostLeases(url, prefix=prefix)
+    other = HostLeases(url, prefix=prefix)
+    seconds, micros = clock.time()
+    asked_at = seconds + micros / 1_000_000
+    seen_by.retry_after_blocking("a.example", 0.6)
+    seen_by.retry_after_blocking("a.example", 0.1)  # a shorter one later: the longer stands
+    lease = other.acquire_blocking("a.example", concurrency=4, delay=0)
+    assert lease.granted_at >= asked_at + 0.6
+    other.release_blocking(lease)
+
+    async def through_async() -> tuple[float, Lease]:
+        seconds, micros = clock.time()
+        await seen_by.retry_after("b.example", 0.3)
+        async with other.holding("b.example", concurrency=1, delay=0) as lease:
+            return seconds + micros / 1_000_000, lease
+
+    asked_at, lease = asyncio.run(through_async())
+    assert lease.granted_at >= asked_at + 0.3
+    clock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+
+def test_while_redis_does_not_answer_callers_wait_then_go_on_when_it_is_back(redis_place, caplog):
+    """Nothing listens on the port at first: acquire() waits (and says so); once a relay to the
+    real Redis opens on that port, the same call is granted."""
+    url, prefix = redis_place
+    real = redis.Redis.from_url(url).connection_pool.connection_kwargs
+    port = free_port()
+    away_url = f"redis://127.0.0.1:{port}/{real.get('db', 0)}"
+
+    async def relay(client_reader, client_writer):
+        server_reader, server_writer = await asyncio.open_connection(real["host"], real["port"])
+        await asyncio.gather(
+            forward(client_reader, server_writer), forward(server_reader, client_writer)
+        )
+
+    async def scenario() -> tuple[bool, Lease]:
+        leases = HostLeases(away_url, prefix=prefix)
+        waiting = asyncio.create_task(leases.acquire("a.example", concurrency=1, delay=0))
+        await asyncio.sleep(1.5)
+        granted_while_away = waiting.done()
+        server = await asyncio.start_server(relay, "127.0.0.1", port)
+        try:
+            lease = await asyncio.wait_for(waiting, timeout=30)
+            await leases.release(lease)
+            await leases.aclose()
+        finally:
+            server.close()
+        return granted_while_away, lease
+
+    with caplog.at_level(logging.WARNING, logger="massaudit.distributed.leases"):
+        granted_while_away, lease = asyncio.run(scenario())
+    assert not granted_while_away
+    assert lease.host == "a.example"
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("does not answer" in text and "no request goes out" in text for text in messages)
+    assert any("answers again" in text for text in messages)
+
+
+def test_a_release_while_redis_is_away_gives_up_once_the_lease_has_expired(redis_place):
+    port = free_port()
+    leases = HostLeases(f"redis://127.0.0.1:{port}/0", lease_seconds=0.5)
+    now = time.time()
+    lease = Lease("a.example", "token", granted_at=now, expires_at=now + 0.5)
+    leases.release_blocking(lease)  # returns instead of waiting for a Redis that is not there
+    assert time.time() - now < 10
+
+
+def test_bad_arguments_are_refused_with_the_fix(redis_place):
+    url, prefix = redis_place
+    leases = HostLeases(url, prefix=prefix)
+    with pytest.raises(ValueError, match="concurrency must be 1 or more"):
+        leases.acquire_blocking("a.example", concurrency=0, delay=0)
+    with pytest.raises(ValueError, match="delay must be 0 or more"):
+        leases.acquire_blocking("a.example", concurrency=1, delay=-1)
+    with pytest.raises(ValueError, match="lease_seconds must be above 0"):
+        HostLeases(url, lease_seconds=0)
+
+
+def test_keys_share_one_cluster_slot_and_ignore_the_hosts_case():
+    leases = HostLeases("redis://127.0.0.1:6379/0", prefix="p")
+    assert leases.keys("WWW.Mass.gov") == ("p:{www.mass.gov}:leases", "p:{www.mass.gov}:next")
