@@ -6,7 +6,6 @@ operator can fix a broken entry without reading a traceback.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -23,11 +22,19 @@ from massaudit.crawler.credentials import (
     same_credentials,
 )
 from massaudit.crawler.notify_config import NotifyConfig, parse_notify
+from massaudit.crawler.sites_validation import (
+    CREDENTIALS,
+    check_checks,
+    check_id,
+    check_range,
+    check_str_list,
+    check_table,
+    check_unique,
+    check_url,
+)
 from massaudit.rules.checks.document_rules import DEFAULT_COMPLIANCE_DATE
-from massaudit.rules.checks.settings import CHECK_OPTIONS
 from massaudit.rules.hosts import host_key
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HOST = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$"
 )
@@ -216,16 +223,6 @@ _SITE_RANGES: dict[str, tuple[float, float]] = {
 }
 _LIST_KEYS = ("start_urls", "allowed_hosts", "include", "exclude", "sitemaps", "ignore_params")
 _TOP_KEYS = {"agency", "site", "checks", "notify"}
-# Options of massaudit's own checks: CHECK_OPTIONS (name -> Option) is declared next to the checks
-# that read them (rules/checks/); an option's kind float takes any number, tuple an array of strings.
-_OPTION_TYPES: dict[type, type | tuple[type, ...]] = {float: (int, float), int: int, tuple: list}
-_TYPE_NAMES = {
-    str: "a string",
-    list: "an array",
-    int: "an integer",
-    bool: "a boolean",
-    dict: "a table",
-}
 
 
 def load_sites(path: str | Path) -> SitesConfig:
@@ -267,43 +264,43 @@ def parse_sites(
         raise fail("agency", "at least one [[agency]] table is required")
     if not isinstance(sites_raw, list) or not sites_raw:
         raise fail("site", "at least one [[site]] table is required")
-    global_checks = _check_checks(data.get("checks", {}), "checks", fail)
+    global_checks = check_checks(data.get("checks", {}), "checks", fail)
 
     agencies: list[Agency] = []
     for i, entry in enumerate(agencies_raw):
         where = f"agency[{i}]"
-        _check_table(entry, _AGENCY_KEYS, where, fail)
-        _check_id(entry["id"], f"{where}.id", fail)
+        check_table(entry, _AGENCY_KEYS, where, fail)
+        check_id(entry["id"], f"{where}.id", fail)
         if entry.get("url") is not None:
-            _check_url(entry["url"], f"{where}.url", fail)
+            check_url(entry["url"], f"{where}.url", fail)
         agencies.append(Agency(**{k: v for k, v in entry.items() if k != "notify"}))
-    _check_unique([a.id for a in agencies], "agency", fail)
+    check_unique([a.id for a in agencies], "agency", fail)
     notify = parse_notify(data.get("notify"), agencies_raw, fail)
     agency_ids = {a.id for a in agencies}
 
     sites: list[Site] = []
     for i, entry in enumerate(sites_raw):
         where = f"site[{i}]"
-        _check_table(entry, _SITE_KEYS, where, fail)
-        _check_id(entry["id"], f"{where}.id", fail)
+        check_table(entry, _SITE_KEYS, where, fail)
+        check_id(entry["id"], f"{where}.id", fail)
         where = f"site[{i}] ({entry['id']})"
         if entry["agency"] not in agency_ids:
             raise fail(
                 f"{where}.agency",
                 f"no [[agency]] with id {entry['agency']!r}; add it or fix the id",
             )
-        hosts = _check_str_list(entry, "allowed_hosts", where, fail, non_empty=True)
+        hosts = check_str_list(entry, "allowed_hosts", where, fail, non_empty=True)
         for j, host in enumerate(hosts):
             if "@" in host:
-                raise fail(f"{where}.allowed_hosts[{j}]", _CREDENTIALS)
+                raise fail(f"{where}.allowed_hosts[{j}]", CREDENTIALS)
             if not _HOST.match(host):
                 raise fail(
                     f"{where}.allowed_hosts[{j}]",
                     f"{host!r} is not a host name (lower case, optional :port, no scheme)",
                 )
-        starts = _check_str_list(entry, "start_urls", where, fail, non_empty=True)
+        starts = check_str_list(entry, "start_urls", where, fail, non_empty=True)
         for j, url in enumerate(starts):
-            _check_url(url, f"{where}.start_urls[{j}]", fail)
+            check_url(url, f"{where}.start_urls[{j}]", fail)
             netloc = urlsplit(url).netloc.lower()
             if host_key(url) not in hosts and netloc not in hosts:
                 raise fail(
@@ -311,19 +308,19 @@ def parse_sites(
                     f"host {netloc!r} is not in allowed_hosts; add it there",
                 )
         for key in ("include", "exclude"):
-            for j, pattern in enumerate(_check_str_list(entry, key, where, fail)):
+            for j, pattern in enumerate(check_str_list(entry, key, where, fail)):
                 try:
                     re.compile(pattern)
                 except re.error as exc:
                     raise fail(f"{where}.{key}[{j}]", f"bad regular expression: {exc}") from None
-        for j, url in enumerate(_check_str_list(entry, "sitemaps", where, fail)):
-            _check_url(url, f"{where}.sitemaps[{j}]", fail)
-        _check_str_list(entry, "ignore_params", where, fail)
+        for j, url in enumerate(check_str_list(entry, "sitemaps", where, fail)):
+            check_url(url, f"{where}.sitemaps[{j}]", fail)
+        check_str_list(entry, "ignore_params", where, fail)
         if entry.get("trailing_slash", "keep") not in ("keep", "add", "strip"):
             raise fail(f"{where}.trailing_slash", "must be one of 'keep', 'add', 'strip'")
         for key, (low, high) in _SITE_RANGES.items():
             if key in entry:
-                _check_range(entry[key], low, high, f"{where}.{key}", fail)
+                check_range(entry[key], low, high, f"{where}.{key}", fail)
         if "document_compliance_date" in entry:
             try:
                 date.fromisoformat(entry["document_compliance_date"])
@@ -342,48 +339,13 @@ def parse_sites(
         for key in ("download_delay", "fetch_timeout", "max_reuse_age_days"):
             if key in fields:
                 fields[key] = float(fields[key])
-        fields["checks"] = _check_checks(
+        fields["checks"] = check_checks(
             entry.get("checks", {}), f"{where}.checks", fail, inherited=global_checks
         )
         sites.append(Site(**fields))
-    _check_unique([s.id for s in sites], "site", fail)
+    check_unique([s.id for s in sites], "site", fail)
     _check_shared_credentials(sites, fail)
     return SitesConfig(source, tuple(agencies), tuple(sites), notify)
-
-
-def _check_checks(
-    table: Any, where: str, fail, inherited: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """A `checks` table over the `inherited` (global) one: known names, right types, values."""
-    if not isinstance(table, dict):
-        raise fail(where, "must be a table")
-    checks: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in CHECK_OPTIONS:
-            raise fail(
-                f"{where}.{key}", f"unknown check option; allowed: {', '.join(CHECK_OPTIONS)}"
-            )
-        option = CHECK_OPTIONS[key]
-        types = _OPTION_TYPES[option.kind]
-        if isinstance(value, bool) or not isinstance(value, types):
-            expected = _TYPE_NAMES.get(types, "a number")
-            raise fail(f"{where}.{key}", f"must be {expected}, got {type(value).__name__}")
-        if option.minimum is not None:
-            _check_range(value, option.minimum, math.inf, f"{where}.{key}", fail)
-        if types is list:
-            for j, item in enumerate(value):
-                if not isinstance(item, str) or not item:
-                    raise fail(f"{where}.{key}[{j}]", "must be a non-empty string")
-                if option.item_pattern and not re.match(option.item_pattern, item):
-                    raise fail(f"{where}.{key}[{j}]", f"{item!r} {option.item_problem}")
-            value = list(value)
-        checks[key] = value
-    checks = (inherited or {}) | checks
-    for high, option in CHECK_OPTIONS.items():
-        low = option.not_below
-        if low and checks.get(high, float("inf")) < checks.get(low, float("-inf")):
-            raise fail(f"{where}.{high}", f"must not be below {low}")
-    return checks
 
 
 def _check_shared_credentials(sites: list[Site], fail) -> None:
@@ -400,77 +362,6 @@ def _check_shared_credentials(sites: list[Site], fail) -> None:
                     f"shares host {shared[0]} with site {other.id}, which sends other credentials; "
                     "give sites on one host the same headers, cookies and basic_auth",
                 )
-
-
-def _check_table(entry: Any, spec: dict, where: str, fail) -> None:
-    if not isinstance(entry, dict):
-        raise fail(where, "must be a table")
-    for key in entry:
-        if key not in spec:
-            raise fail(f"{where}.{key}", f"unknown key; allowed: {', '.join(spec)}")
-    for key, (types, required) in spec.items():
-        if key not in entry:
-            if required:
-                raise fail(f"{where}.{key}", "missing required key")
-            continue
-        value = entry[key]
-        wrong_bool = isinstance(value, bool) and types is not bool
-        if wrong_bool or not isinstance(value, types):
-            expected = _TYPE_NAMES.get(types, "a number")
-            raise fail(f"{where}.{key}", f"must be {expected}, got {type(value).__name__}")
-        if types is str and not value.strip():
-            raise fail(f"{where}.{key}", "must not be empty")
-
-
-def _check_str_list(entry: dict, key: str, where: str, fail, non_empty: bool = False) -> list[str]:
-    values = entry.get(key, [])
-    if non_empty and not values:
-        raise fail(f"{where}.{key}", "must list at least one entry")
-    for j, value in enumerate(values):
-        if not isinstance(value, str) or not value:
-            raise fail(f"{where}.{key}[{j}]", "must be a non-empty string")
-    return values
-
-
-def _check_id(value: str, where: str, fail) -> None:
-    if not _ID.match(value):
-        raise fail(where, f"{value!r} is not an id (lower-case letters, digits and '-')")
-
-
-def _check_range(value: float, low: float, high: float, where: str, fail) -> None:
-    """A finite number within [low, high]; one line naming the allowed range otherwise."""
-    if math.isfinite(value) and low <= value <= high:
-        return
-    allowed = f"must be at least {low:,}"
-    if not math.isinf(high):
-        allowed += f" and at most {high:,}"
-    raise fail(where, f"{allowed}, got {value!r} (a finite number is needed)")
-
-
-_CREDENTIALS = (
-    "user name or password in a URL is not supported (it would be printed in the public "
-    "scorecard); audit pages that need no login"
-)
-
-
-def _check_url(url: str, where: str, fail) -> None:
-    parts = urlsplit(url)
-    if "@" in parts.netloc:
-        raise fail(where, _CREDENTIALS)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise fail(where, f"{url!r} is not an absolute http(s) URL")
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise fail(where, f"{url!r} has a bad port") from None
-
-
-def _check_unique(ids: list[str], table: str, fail) -> None:
-    seen: set[str] = set()
-    for i, value in enumerate(ids):
-        if value in seen:
-            raise fail(f"{table}[{i}].id", f"duplicate id {value!r}")
-        seen.add(value)
 
 
 def _move(url: str, hosts: set[str], netloc: str) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from sites_examples import parse_with_checks as _parse
 
-from massaudit.crawler.sites import CHECK_OPTIONS, SitesConfigError
+from massaudit.crawler.sites import SitesConfigError
+from massaudit.crawler.sites_validation import CHECK_OPTIONS
 from massaudit.rules.checks.settings import OPTION_NAMES, CheckSettings
 
 
