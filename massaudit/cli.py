@@ -55,6 +55,7 @@ from massaudit.rules.catalogue import CatalogueError, load_catalogue
 from massaudit.rules.scoring import SCORING_VERSION
 from massaudit.store.db import Store, StoreError
 from massaudit.verbosity import LOGGER, logging_to_stderr
+from massaudit.worker_command import DistributedUsageError, cmd_worker, distributed_crawl_of
 
 DEBUG_HINT = "run again with --debug (or MASSAUDIT_DEBUG=1) to see the traceback"
 log = logging.getLogger(LOGGER)  # not __name__: `python -m massaudit.cli` runs as __main__
@@ -94,6 +95,7 @@ def _main(args: argparse.Namespace, origins: dict[str, config.Origin]) -> int:
         "check": cmd_check,
         "db": cmd_db,
         "doctor": cmd_doctor,
+        "worker": cmd_worker,
         "config": lambda args: cmd_config(args, build_parser),
     }
     try:
@@ -106,6 +108,7 @@ def _main(args: argparse.Namespace, origins: dict[str, config.Origin]) -> int:
         CatalogueError,
         PathProblem,
         ExportError,
+        DistributedUsageError,
     ) as exc:
         say(config.relabel(str(exc), origins))
         return EXIT_USAGE
@@ -188,7 +191,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume is None:
         sites = load_sites(args.sites).select(args.site_ids)
         check_disabled_rules(sites, load_catalogue())
-        check_chromium()
+        if not args.distributed:  # the workers audit a distributed run
+            check_chromium()
         return _audit_and_report(sites, open_store(args.db, create=True), out, args)
     store = open_store(args.db)
     try:
@@ -203,7 +207,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"Run {run.id} is complete; its scorecard was not in {out} and is written now.")
         print(f"Scorecard: {index}")
         return EXIT_OK
-    check_chromium()
+    if not args.distributed:
+        check_chromium()
     return _audit_and_report(None, store, out, args, resume_run=run.id)
 
 
@@ -265,6 +270,7 @@ def _audit_and_report(
             full=getattr(args, "full", False),
             log_path=log_path or out / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.jsonl",
             notify=NotifyOptions(out, args.regression_threshold),
+            crawl=distributed_crawl_of(args),
         )
     except RunError as exc:
         raise UsageError(str(exc)) from None

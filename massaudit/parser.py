@@ -10,12 +10,22 @@ from typing import Any, NoReturn
 
 from massaudit import __version__, arguments, config
 from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD
+from massaudit.worker_command import add_distributed_options, add_worker_parser
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 0, 1, 2, 3
 DESCRIPTION = "The `massaudit` command: run, demo, rejudge, report, export, validate."
 DEMO_SITES = Path(__file__).parent / "demo" / "sites.toml"
 # Commands whose options the environment and the configuration file may set (massaudit.config).
-CONFIGURED_COMMANDS = ("run", "report", "export", "rejudge", "check", "validate", "doctor")
+CONFIGURED_COMMANDS = (
+    "run",
+    "report",
+    "export",
+    "rejudge",
+    "check",
+    "validate",
+    "doctor",
+    "worker",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -95,6 +105,9 @@ def build_parser(add_check_parser: Callable[[Any], None]) -> argparse.ArgumentPa
     )
     _add_audit_options(run)
     _add_report_options(run)
+    add_distributed_options(run)
+
+    add_worker_parser(commands)
 
     demo = commands.add_parser("demo", help="serve the bundled demo site and audit it")
     demo.add_argument(

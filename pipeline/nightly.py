@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def run_audit(
     full: bool = False,
     log_path: Path | None = None,
     notify: NotifyOptions | None = None,
+    crawl: Callable[..., Awaitable[None]] | None = None,
 ) -> RunSummary:
     """Run one audit of `sites` into `store`; with `resume_run`, continue that stored run with
     the options it started with (RunError when `audit_settings` or `full` ask for others).
@@ -51,7 +53,8 @@ def run_audit(
     `full`. A run that dies keeps its pages and is marked incomplete. `tool_version` (massaudit's
     version) is stored with the run and sent in the crawler's and the browser's User-Agent.
     The sites file's [notify] targets hear of the finished run (`notify`: its scorecard's
-    folder and regression threshold).
+    folder and regression threshold). `crawl` replaces the crawl that audits each page here
+    (a distributed run's coordinator, pipeline/distributed/coordinator.py).
     """
     catalogue = load_catalogue()
     audit_settings = audit_settings or AuditSettings()
@@ -98,7 +101,7 @@ def run_audit(
         if log.failure:
             raise LogWriteError(log.failure)
         run_on_reactor(
-            lambda: _crawl_and_audit(
+            lambda: (crawl or _crawl_and_audit)(
                 sites,
                 store,
                 catalogue,

@@ -4,6 +4,7 @@ tried again with back-off when its failure may pass (store.connection)."""
 
 from __future__ import annotations
 
+from massaudit.store.audit_jobs import AuditJobStore
 from massaudit.store.connection import (
     FAULT_ENV,
     RETRY_DELAYS,
@@ -36,5 +37,13 @@ __all__ = [
 ]
 
 
-class Store(RunStore, PageStore, UrlStateStore, FindingStore, DocumentStore, ScreenshotStore):
+class Store(
+    RunStore,
+    PageStore,
+    UrlStateStore,
+    FindingStore,
+    DocumentStore,
+    ScreenshotStore,
+    AuditJobStore,
+):
     """An audit store: SQLite by default, any SQLAlchemy URL (PostgreSQL at scale)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -64,12 +65,13 @@ class RunStore(StoreConnection):
 
     @retried
     def mark_abandoned_runs(self) -> list[int]:
-        """Runs left 'running' by a process of this host that no longer exists become incomplete."""
+        """Runs left 'running' by a process of this host that no longer exists, or by a
+        distributed run's coordinator whose heartbeat stopped (any host), become incomplete."""
         host = socket.gethostname()
         abandoned = []
         with self.session() as s, s.begin():
             for run in s.scalars(select(RunRow).where(RunRow.status == "running")):
-                if run.host == host and not _pid_alive(run.pid):
+                if (run.host == host and not _pid_alive(run.pid)) or _silent(run.heartbeat_at):
                     run.status = "incomplete"
                     run.error = "the audit process stopped before the run finished"
                     abandoned.append(run.id)
@@ -133,3 +135,15 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# A coordinator writes its heartbeat every few seconds; this long without one, it is gone.
+HEARTBEAT_SILENCE = timedelta(seconds=90)
+
+
+def _silent(heartbeat_at: datetime | None) -> bool:
+    if heartbeat_at is None:
+        return False
+    if heartbeat_at.tzinfo is None:  # SQLite keeps no time zone
+        heartbeat_at = heartbeat_at.replace(tzinfo=UTC)
+    return heartbeat_at < now() - HEARTBEAT_SILENCE

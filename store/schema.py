@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # A change of the tables is a new migration with this number (docs/store.md).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 TRUNCATED = "…[truncated]"
 
 
@@ -105,6 +105,8 @@ class RunRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(CleanText())
     judged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A distributed run's coordinator writes it every few seconds (docs/distributed.md).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PageRow(Base):
@@ -178,6 +180,8 @@ class UrlStateRow(Base):
     document: Mapped[str | None] = mapped_column(CleanString(20))
     content_type: Mapped[str] = mapped_column(CleanString(200), default="")
     size: Mapped[int | None] = mapped_column(BigInteger)
+    # When the state was last written: a distributed run republishes `auditing` ones gone stale.
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LinkRow(Base):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from massaudit.store.connection import StoreConnection, retried
+from massaudit.store.connection import StoreConnection, now, retried
 from massaudit.store.schema import UrlStateRow
 
 
@@ -76,11 +77,59 @@ class UrlStateStore(StoreConnection):
 
 
 FINAL_STATES = {"audited", "unchanged", "skipped"}
+# Not final: waiting to be fetched, or published to a distributed run's workers (later).
+PENDING_STATES = ("queued", "auditing")
+_STATE_FIELDS = {
+    "state": None,
+    "reason": None,
+    "detail": "",
+    "status": None,
+    "depth": 0,
+    "referrer": None,
+    "document": None,
+    "content_type": "",
+    "size": None,
+}
+_CHUNK = 200  # rows a statement: well under any database's bound parameters
 
 
 def upsert_url_states(s: Session, run_id: int, states: list[dict[str, Any]]) -> None:
-    """Insert or update URL states; a final state is never turned back into 'queued'."""
+    """Insert or update URL states with INSERT ... ON CONFLICT, so writers in several processes
+    never clash: a final state is never turned back into a pending one, nor `auditing` into
+    `queued`."""
     by_key = {(st["site_id"], st["url"]): st for st in states}
+    if not by_key:
+        return
+    dialect = s.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        _upsert_url_states_orm(s, run_id, by_key)
+        return
+    stamp = now()
+    rows = [
+        {**_STATE_FIELDS, **st, "run_id": run_id, "updated_at": stamp} for st in by_key.values()
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        statement = _INSERTS[dialect](UrlStateRow).values(rows[start : start + _CHUNK])
+        new, old = statement.excluded, UrlStateRow
+        backwards = or_(
+            and_(new.state.in_(PENDING_STATES), old.state.in_(FINAL_STATES)),
+            and_(new.state == "queued", old.state == "auditing"),
+        )
+        s.execute(
+            statement.on_conflict_do_update(
+                index_elements=["run_id", "site_id", "url"],
+                set_={name: new[name] for name in (*_STATE_FIELDS, "updated_at")},
+                where=not_(backwards),
+            )
+        )
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _upsert_url_states_orm(s: Session, run_id: int, by_key: dict[tuple, dict[str, Any]]) -> None:
+    """The same for a database without ON CONFLICT in SQLAlchemy: read, then insert or update
+    (one writer at a time)."""
     existing = {}
     sites = {site for site, _ in by_key}
     for chunk_start in range(0, len(by_key), 500):
@@ -93,10 +142,15 @@ def upsert_url_states(s: Session, run_id: int, states: list[dict[str, Any]]) -> 
             )
         ):
             existing[(row.site_id, row.url)] = row
+    stamp = now()
     for key, state in by_key.items():
         row = existing.get(key)
         if row is None:
-            s.add(UrlStateRow(run_id=run_id, **state))
-        elif not (state["state"] == "queued" and row.state in FINAL_STATES):
+            s.add(UrlStateRow(run_id=run_id, updated_at=stamp, **state))
+        elif not (
+            (state["state"] in PENDING_STATES and row.state in FINAL_STATES)
+            or (state["state"] == "queued" and row.state == "auditing")
+        ):
             for field_name, value in state.items():
                 setattr(row, field_name, value)
+            row.updated_at = stamp

@@ -1,0 +1,170 @@
+"""Every document request of a distributed run goes through its host's lease in Redis
+(pipeline/distributed/host_leases.py): the coordinator's crawl (`LeaseMiddleware`, in Scrapy's
+downloader) and each worker's browser (`LeasedFetcher`, the auditor's document fetcher), so all
+of them together keep a host's concurrency_per_host and download_delay."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from massaudit.crawler.middlewares import retry_after_seconds, url_host
+from massaudit.crawler.politeness import PoliteResponse
+from massaudit.crawler.sites import SitesConfig
+from massaudit.pipeline.distributed.host_leases import HostLeases, Lease
+
+LEASE_META = "massaudit_lease"
+LEASES_SETTING = "MASSAUDIT_HOST_LEASES"  # the crawler's HostLeases, and its hosts' limits
+LIMITS_SETTING = "MASSAUDIT_HOST_LIMITS"
+
+
+@dataclass(frozen=True)
+class HostLimit:
+    """The gentlest pace of the sites sharing a host."""
+
+    concurrency: int
+    delay: float
+    max_bytes: int
+    timeout: float
+
+
+def host_limits(sites: SitesConfig) -> dict[str, HostLimit]:
+    """host key (`host` or `host:port`) -> its limit, for every allowed host of the run."""
+    limits: dict[str, HostLimit] = {}
+    for site in sites.sites:
+        for host in site.allowed_hosts:
+            mine = HostLimit(
+                site.concurrency_per_host,
+                site.download_delay,
+                site.max_page_bytes,
+                site.fetch_timeout,
+            )
+            old = limits.get(host, mine)
+            limits[host] = HostLimit(
+                min(old.concurrency, mine.concurrency),
+                max(old.delay, mine.delay),
+                min(old.max_bytes, mine.max_bytes),
+                min(old.timeout, mine.timeout),
+            )
+    return limits
+
+
+async def _note_retry_after(leases: HostLeases, host: str, status: int, value: Any) -> None:
+    if status in (429, 503):
+        wait = retry_after_seconds(value)
+        if wait:
+            await leases.retry_after(host, wait)
+
+
+class LeaseMiddleware:
+    """Scrapy downloader middleware: a request to a run's host waits for a lease, held until
+    its answer (or failure) comes back. Last before the download, so robots.txt, sitemaps and
+    retries each take their own; a Retry-After moves the host's next allowed time for all."""
+
+    def __init__(self, leases: HostLeases, limits: dict[str, HostLimit]) -> None:
+        self.leases = leases
+        self.limits = limits
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LeaseMiddleware:
+        return cls(crawler.settings[LEASES_SETTING], crawler.settings[LIMITS_SETTING])
+
+    async def process_request(self, request: Any, spider: Any = None) -> None:
+        host = url_host(request.url)
+        limit = self.limits.get(host) if host else None
+        if limit is None or LEASE_META in request.meta:
+            return None
+        request.meta[LEASE_META] = await self.leases.acquire(
+            host, concurrency=limit.concurrency, delay=limit.delay
+        )
+        return None
+
+    async def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        lease: Lease | None = request.meta.pop(LEASE_META, None)
+        if lease is not None:
+            await self.leases.release(lease)
+            retry_after = response.headers.get(b"Retry-After")
+            await _note_retry_after(self.leases, lease.host, response.status, retry_after)
+        return response
+
+    async def process_exception(self, request: Any, exception: Any, spider: Any = None) -> None:
+        lease: Lease | None = request.meta.pop(LEASE_META, None)
+        if lease is not None:
+            await self.leases.release(lease)
+        return None
+
+
+class LeasedFetcher:
+    """A worker's `DocumentFetcher` (audits/document_fetch.py): one request of a document the
+    browser needs from a run's host, sent with aiohttp under the host's lease (redirects not
+    followed: the browser follows them, each hop through here again)."""
+
+    def __init__(
+        self,
+        leases: HostLeases,
+        limits: dict[str, HostLimit],
+        user_agent: str,
+        host_headers: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        self.leases = leases
+        self.limits = limits
+        self.user_agent = user_agent
+        self.host_headers = host_headers or {}
+        self._session: aiohttp.ClientSession | None = None
+
+    def governs(self, url: str) -> bool:
+        return url_host(url) in self.limits
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        kind: str,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> PoliteResponse:
+        """TimeoutError, PermissionError (not a host of the run) or ConnectionError."""
+        host = url_host(url)
+        limit = self.limits.get(host) if host else None
+        if host is None or limit is None:
+            raise PermissionError(f"{url} is on none of the run's hosts")
+        sent = {"User-Agent": self.user_agent, **dict(headers), **self.host_headers.get(host, {})}
+        async with self.leases.holding(host, concurrency=limit.concurrency, delay=limit.delay):
+            try:
+                async with self._client().request(
+                    method,
+                    url,
+                    data=body,
+                    headers=sent,
+                    allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(total=limit.timeout),
+                ) as response:
+                    content = await response.content.read(limit.max_bytes + 1)
+                    if len(content) > limit.max_bytes:
+                        raise ConnectionError(f"{url}: larger than {limit.max_bytes} bytes")
+                    retry_after = response.headers.get("Retry-After", "").encode("latin-1")
+                    await _note_retry_after(self.leases, host, response.status, retry_after)
+                    return PoliteResponse(
+                        str(response.url),
+                        response.status,
+                        tuple((k, v) for k, v in response.headers.items()),
+                        content,
+                    )
+            except TimeoutError as exc:
+                raise TimeoutError(f"{url}: no answer in {limit.timeout:g} s") from exc
+            except aiohttp.ClientError as exc:
+                raise ConnectionError(f"{type(exc).__name__}: {exc}"[:200]) from None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        await asyncio.sleep(0)
