@@ -9,6 +9,7 @@ from massaudit.audits.browser import ANALYTICS_HOSTS
 from massaudit.audits.keyboard import KeyboardBudget
 from massaudit.audits.not_found_probe import PROBE_TIMEOUT_S
 from massaudit.audits.screenshots import SCREENSHOTS_TIMEOUT_S
+from massaudit.audits.settle import SETTLE_LOAD, SETTLE_QUIET, settle_cap_s
 
 # Starting Chromium (and a new driver should the old one be gone).
 LAUNCH_TIMEOUT_S = 60
@@ -16,7 +17,12 @@ LAUNCH_TIMEOUT_S = 60
 
 @dataclass(frozen=True)
 class AuditSettings:
+    # Pages in the browser at once (to begin with, when they adapt); with max_concurrency the
+    # run adapts them from 1 up to it (pipeline/adaptive_concurrency.py), else they stay fixed.
     concurrency: int = 2
+    max_concurrency: int | None = None
+    # When a page is ready to audit (audits/settle.py): "quiet", or "load" (the load event).
+    settle: str = SETTLE_QUIET
     navigation_timeout_s: float = 30.0
     axe_timeout_s: float = 60.0
     pages_per_context: int = 250
@@ -44,10 +50,11 @@ class AuditSettings:
     host_headers: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def attempt_budget_s(self) -> float:
-        """The longest one attempt at a page may take: opening a tab and loading the page,
-        axe-core, the facts (two scripts and the 404 probe), each at its own timeout, and
-        closing the tab and its context, or a new browser should they not close."""
+        """The longest one attempt at a page may take: opening a tab, loading the page and
+        settling it, axe-core, the facts (two scripts and the 404 probe), each at its own
+        timeout, and closing the tab and its context, or a new browser should they not close."""
         rendering = 2 * self.navigation_timeout_s + 5 + 3 * self.axe_timeout_s + PROBE_TIMEOUT_S
+        rendering += settle_cap_s(self.navigation_timeout_s) if self.settle != SETTLE_LOAD else 0
         rendering += self.keyboard.hard_limit_s()
         rendering += SCREENSHOTS_TIMEOUT_S if self.screenshots_per_page else 0
         return rendering + 10 + 2 * self.close_timeout_s + LAUNCH_TIMEOUT_S

@@ -37,8 +37,10 @@ from massaudit.audits.page_scripts import (
     RUN_AXE_AND_TITLE,
     evaluate_json,
 )
+from massaudit.audits.page_slots import AdjustableLimit
 from massaudit.audits.scope_guard import BrowserScope, NavigationGuard
 from massaudit.audits.screenshots import AfterAudit
+from massaudit.audits.settle import load_and_settle
 from massaudit.audits.tabs import ContextSlot, Tab, close_quietly, is_lost, renderer_died
 from massaudit.audits.time_limits import ms_since, within
 from massaudit.rules.model import PageArtifacts
@@ -61,7 +63,7 @@ class Auditor:
         self.settings = settings or AuditSettings()
         self._fetcher = fetcher
         self.requests: Counter[str] = Counter()
-        self._semaphore = asyncio.Semaphore(self.settings.concurrency)
+        self._slots = AdjustableLimit(self.settings.concurrency)
         self._playwright: Playwright | None = None
         self._browser = None
         self._current: ContextSlot | None = None
@@ -78,6 +80,16 @@ class Auditor:
         self._started = False
         self.restarts = 0  # browsers replaced because one died or got stuck
         self.retried = 0  # pages audited again because the browser died under them
+
+    @property
+    def slots(self) -> AdjustableLimit:
+        """The pages in the browser at once: `settings.concurrency` to begin with, changed by
+        `set_concurrency` (the run's adaptive pages in flight)."""
+        return self._slots
+
+    def set_concurrency(self, pages: int) -> None:
+        """Audit up to `pages` at once from now on; pages over a lowered limit finish first."""
+        self._slots.set_limit(pages)
 
     async def start(self) -> None:
         self._playwright = await async_playwright().start()
@@ -287,7 +299,7 @@ class Auditor:
         if not self.settings.serve_crawled_pages:
             document = None
         keyboard = keyboard or self.settings.keyboard
-        async with self._semaphore:
+        async with self._slots:
             artifacts, lost_in = await self._attempt(url, scope, document, keyboard, after_audit)
             if lost_in is None:
                 return artifacts
@@ -332,10 +344,13 @@ class Auditor:
                 page = tab.page
                 tab.network = []
                 tab.navigations = 0
-                response = await within(
-                    page.goto(url, wait_until="load"),
-                    self.settings.navigation_timeout_s + 5,
-                    "loading the page",
+                response = await load_and_settle(
+                    page,
+                    tab.watch,
+                    url,
+                    rule=self.settings.settle,
+                    timeout_s=self.settings.navigation_timeout_s,
+                    timings=timings,
                 )
                 timings["navigation_ms"] = ms_since(started)
                 status = response.status if response is not None else None

@@ -11,6 +11,7 @@ from playwright.async_api import BrowserContext, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from massaudit.audits.scope_guard import NavigationGuard
+from massaudit.audits.settle import NetworkWatch
 
 # What Playwright says when the page's renderer, its context, the browser or the driver is gone.
 LOST_MARKERS = ("has been closed", "Target closed", "crashed", "Connection closed", "disconnected")
@@ -27,6 +28,7 @@ class Tab:
         self.guard: NavigationGuard | None = None  # set once the page's DevTools session is up
         self.navigations = 0  # top-frame navigations since the current URL was requested
         self.crashed = False  # its renderer died (killed, or out of memory)
+        self.watch = NetworkWatch.attach(page)  # what its settling waits for (audits/settle.py)
         if record_network:  # without a listener the driver does not send request events
             page.on("requestfinished", lambda request: self.network.append(request))
         # A window the page opens would stay open for as long as this page is reused.

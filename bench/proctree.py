@@ -9,38 +9,9 @@ import threading
 import time
 from pathlib import Path
 
+from massaudit.pipeline.process_tree import tree_pids, tree_rss_bytes
 
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    return children
-
-
-def tree_pids(root_pid: int) -> list[int]:
-    children = _children_map()
-    pids, stack = [], [root_pid]
-    while stack:
-        pid = stack.pop()
-        pids.append(pid)
-        stack.extend(children.get(pid, []))
-    return pids
-
-
-def tree_rss_bytes(root_pid: int) -> int:
-    """Sum of the tree's resident set sizes (memory shared between processes counts in each)."""
-    total, page = 0, os.sysconf("SC_PAGE_SIZE")
-    for pid in tree_pids(root_pid):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
-    return total
+__all__ = ["RssSampler", "tree_open_files", "tree_pids", "tree_pss_bytes", "tree_rss_bytes"]
 
 
 def tree_pss_bytes(root_pid: int) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 from massaudit.audits.collector import Auditor
 from massaudit.audits.document_fetch import ServedDocument
 from massaudit.audits.keyboard import KeyboardBudget
+from massaudit.audits.page_slots import AdjustableLimit
 from massaudit.audits.scope_guard import REDIRECT_OUT_OF_SCOPE, OutOfScopeNavigation
 from massaudit.audits.screenshots import AfterAudit
 from massaudit.crawler.frontier import AUDITED, SKIPPED, UNCHANGED
@@ -60,13 +61,22 @@ class AuditHooks:
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="massaudit-store")
         # Pages between the browser and the store: as many in the browser as it audits at once,
         # and as many again waiting to be judged and stored; no more artifacts pile up in memory.
-        self._pages_in_flight = asyncio.Semaphore(2 * auditor.settings.concurrency)
+        self._pages_in_flight = AdjustableLimit(2 * auditor.settings.concurrency)
         # site id -> settings of our checks, from the run's config (set in nightly.py)
         self.checks: dict[str, CheckSettings] = {}
         self.allowed_hosts: dict[str, tuple[str, ...]] = {}  # site id -> where its browser may go
         self.max_page_bytes: dict[str, int] = {}  # site id -> the largest page it renders
         self.reuse_documents = bool(previous)  # no earlier run to reuse from, or --full
         self.screenshots = RunScreenshots.off(catalogue)  # the run's are set in nightly.py
+
+    def set_pages_in_flight(self, pages: int) -> None:
+        """`pages` in the browser at once from now on, and as many waiting to be stored."""
+        self.auditor.set_concurrency(pages)
+        self._pages_in_flight.set_limit(2 * pages)
+
+    def pages_done(self) -> int:
+        """Pages the browser has finished with (audited, or failed with their reason)."""
+        return self.summary.pages_audited + self.summary.pages_failed
 
     async def document(self, document: FetchedDocument) -> None:
         """A linked PDF or Word file: analyse (or reuse by sha256), judge and store it."""

@@ -11,7 +11,7 @@ from massaudit.audits.collector import AuditSettings
 
 # How many pages are rendered at once is the machine's business, not the run's; the
 # User-Agent is the version now running; credentials are read from the environment again.
-_NOT_RESUMED = {"concurrency", "user_agent", "host_headers"}
+_NOT_RESUMED = {"concurrency", "max_concurrency", "user_agent", "host_headers"}
 # Never written into the store: the values of sites' credentials.
 _NOT_STORED = {"host_headers"}
 

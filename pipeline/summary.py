@@ -27,6 +27,9 @@ class RunSummary:
     browser_restarts: int = 0
     pages_retried: int = 0
     seconds: float = 0.0
+    # Pages in the browser at once over the run: [seconds since the crawl began, pages] at the
+    # start and at each change (pipeline/in_flight.py).
+    pages_in_flight: list[list[float]] = field(default_factory=list)
     # Requests the run sent, by kind (crawler/politeness.py, audits/document_fetch.py).
     requests: Counter[str] = field(default_factory=Counter)
     # Sites with no page audited or carried over, each {"site": id, "reason": one line}.
