@@ -29,7 +29,14 @@ from massaudit.crawler.scope import ScopeOwners
 from massaudit.crawler.sites import SitesConfig, SitesConfigError, load_sites
 from massaudit.db_command import cmd_db, open_store
 from massaudit.doctor import cmd_doctor
-from massaudit.parser import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from massaudit.parser import (
+    EXIT_CANNOT_RUN,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    default_concurrency,
+    default_max_concurrency,
+)
 from massaudit.parser import build_parser as _build_parser
 from massaudit.pipeline.nightly import RunError, run_audit
 from massaudit.pipeline.notify import NotifyOptions
@@ -310,8 +317,17 @@ def run_json(run: Any, index: Path) -> str:
 
 
 def _audit_settings(args: argparse.Namespace) -> AuditSettings:
+    fixed, most = args.concurrency, args.max_concurrency
+    if fixed is not None and most is not None:
+        raise UsageError(
+            f"--concurrency {fixed} fixes the pages rendered at once and --max-concurrency "
+            f"{most} caps them when they adapt; give one of the two"
+        )
+    most = None if fixed is not None else most or default_max_concurrency()
     return AuditSettings(
-        concurrency=args.concurrency,
+        concurrency=fixed or min(default_concurrency(), most or default_concurrency()),
+        max_concurrency=most,
+        settle=args.settle,
         navigation_timeout_s=args.page_timeout,
         collect_facts=args.checks == "all",
         blocked_hosts=() if args.keep_analytics else ANALYTICS_HOSTS,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from massaudit import __version__, arguments, config
+from massaudit.audits.settle import SETTLE_RULES
 from massaudit.reports.views import DEFAULT_REGRESSION_THRESHOLD
 from massaudit.worker_command import add_distributed_options, add_worker_parser
 
@@ -227,8 +228,23 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
         type=arguments.concurrency,
-        default=default_concurrency(),
-        help="pages rendered at once, 1 to 32 (default: one per core, 2 to 8)",
+        default=None,
+        help="pages rendered at once, 1 to 32, fixed (default: adaptive, starting at one per "
+        "core, 2 to 8; docs/pages-in-flight.md)",
+    )
+    parser.add_argument(
+        "--max-concurrency",
+        type=arguments.concurrency,
+        default=None,
+        help="the most pages rendered at once when they adapt, 1 to 32 (default: four per core, "
+        "8 to 32)",
+    )
+    parser.add_argument(
+        "--settle",
+        choices=SETTLE_RULES,
+        default=SETTLE_RULES[0],
+        help="when a page is ready to audit: quiet (default: DOM content loaded, then the load "
+        "event or the network quiet, at most 10 s; docs/settling.md) or load (the load event)",
     )
     parser.add_argument(
         "--page-timeout",
@@ -267,6 +283,10 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
 
 def default_concurrency() -> int:
     return max(2, min(8, os.cpu_count() or 2))
+
+
+def default_max_concurrency() -> int:
+    return max(8, min(32, 4 * (os.cpu_count() or 2)))
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:

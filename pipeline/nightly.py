@@ -21,6 +21,7 @@ from massaudit.crawler.sites import SitesConfig
 from massaudit.crawler.spider import SiteSpider
 from massaudit.pipeline.finish import finish_run
 from massaudit.pipeline.hooks import AuditHooks
+from massaudit.pipeline.in_flight import InFlightDriver
 from massaudit.pipeline.not_audited import sites_not_audited
 from massaudit.pipeline.notify import NotifyOptions, notify_run, take_environment
 from massaudit.pipeline.run_log import LogWriteError, RunLog
@@ -213,7 +214,19 @@ async def _crawl_and_audit(
         hooks.max_page_bytes = {site.id: site.max_page_bytes for site in sites.sites}
         hooks.screenshots = RunScreenshots.for_run(store, summary.run_id, catalogue, audit_settings)
         logging.getLogger("scrapy").setLevel(logging.WARNING)
-        await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
+        in_flight = InFlightDriver.for_run(
+            audit_settings,
+            auditor.slots,
+            pages_done=hooks.pages_done,
+            apply=hooks.set_pages_in_flight,
+            log=log,
+        )
+        in_flight.start()
+        try:
+            await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
+        finally:
+            await in_flight.stop()
+            summary.pages_in_flight = in_flight.history
         if fatal:
             raise fatal[0]
     finally:
