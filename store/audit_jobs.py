@@ -15,7 +15,7 @@ from massaudit.rules.judge import PageJudgement
 from massaudit.rules.model import PageArtifacts
 from massaudit.store.connection import StoreConnection, now, retried
 from massaudit.store.findings import insert_findings
-from massaudit.store.pages import _insert_links, compress_artifacts
+from massaudit.store.pages import _insert_links, page_values
 from massaudit.store.schema import FindingRow, PageRow, RunRow, ScreenshotRow, UrlStateRow
 from massaudit.store.url_states import upsert_url_states
 
@@ -52,19 +52,7 @@ class AuditJobStore(StoreConnection):
             statement = (
                 insert(PageRow)
                 .values(
-                    run_id=run_id,
-                    site_id=site_id,
-                    agency_id=agency_id,
-                    url=artifacts.url,
-                    final_url=artifacts.final_url,
-                    status_code=artifacts.status,
-                    title=artifacts.title,
-                    depth=depth,
-                    audited_at=now(),
-                    error=artifacts.error,
-                    artifacts=compress_artifacts(artifacts),
-                    rule_outcomes=judgement.rule_outcomes,
-                    scores=judgement.scores,
+                    **page_values(run_id, site_id, agency_id, depth, artifacts, judgement),
                     etag=etag,
                     last_modified=last_modified,
                     content_hash=content_hash,

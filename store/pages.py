@@ -105,22 +105,8 @@ class PageStore(StoreConnection):
         with self.session() as s, s.begin():
             _delete_page(s, run_id, artifacts.url)  # a write tried again after a lost commit
             page = PageRow(
-                run_id=run_id,
-                site_id=site_id,
-                agency_id=agency_id,
-                url=artifacts.url,
-                final_url=artifacts.final_url,
-                status_code=artifacts.status,
-                title=artifacts.title,
-                depth=depth,
-                audited_at=now(),
-                error=artifacts.error,
-                artifacts=compress_artifacts(artifacts),
-                rule_outcomes=judgement.rule_outcomes,
-                scores=judgement.scores,
-                etag=etag,
-                last_modified=last_modified,
-                content_hash=content_hash,
+                **page_values(run_id, site_id, agency_id, depth, artifacts, judgement)
+                | {"etag": etag, "last_modified": last_modified, "content_hash": content_hash}
             )
             s.add(page)
             s.flush()
@@ -340,6 +326,32 @@ def _last_audits(s: Session, before_run: int | None, site_ids: list[str]) -> dic
 
 def _of_run(site_id: str, run_id: int) -> Any:
     return and_(PageRow.run_id == run_id, PageRow.site_id == site_id)
+
+
+def page_values(
+    run_id: int,
+    site_id: str,
+    agency_id: str,
+    depth: int,
+    artifacts: PageArtifacts,
+    judgement: PageJudgement,
+) -> dict[str, Any]:
+    """The columns of an audited page's row, audited now (without its validators)."""
+    return {
+        "run_id": run_id,
+        "site_id": site_id,
+        "agency_id": agency_id,
+        "url": artifacts.url,
+        "final_url": artifacts.final_url,
+        "status_code": artifacts.status,
+        "title": artifacts.title,
+        "depth": depth,
+        "audited_at": now(),
+        "error": artifacts.error,
+        "artifacts": compress_artifacts(artifacts),
+        "rule_outcomes": judgement.rule_outcomes,
+        "scores": judgement.scores,
+    }
 
 
 def _delete_page(s: Session, run_id: int, url: str) -> None:

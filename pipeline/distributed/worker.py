@@ -86,7 +86,10 @@ class AuditWorker:
         if context is None:
             log.warning("job for run %s, which is not in the store: dropped", job.run_id)
             return NO_RUN
+        if deliveries:
+            log.warning("job delivered again (%d before): %s", deliveries, job.url)
         if self.store.url_state(job.run_id, job.site_id, job.url) in FINAL_STATES:
+            log.warning("page stored already, nothing to do: %s", job.url)
             return ALREADY_STORED
         page = job.page()
         if deliveries >= POISON_DELIVERIES:
