@@ -20,6 +20,7 @@ to its loop); the blocking methods share one thread-safe connection pool and sui
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
@@ -49,6 +50,7 @@ REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
 
 # KEYS: the host's leases (sorted set: token -> expiry), its next allowed time (microseconds).
 # ARGV: token, concurrency, delay and lease length in microseconds.
+# A token already holding a lease is granted it again (a retry whose first answer was lost).
 # Returns {1, now, expiry} on a grant; else {0, microseconds until the first lease expires, 0}
 # when the host's places are all taken, or {0, microseconds until the next allowed time, 1}.
 ACQUIRE_SCRIPT = """
@@ -58,6 +60,10 @@ local concurrency = tonumber(ARGV[2])
 local delay = tonumber(ARGV[3])
 local lease = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local mine = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if mine then
+  return {1, now, tonumber(mine)}
+end
 if redis.call('ZCARD', KEYS[1]) >= concurrency then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return {0, tonumber(first[2]) - now, 0}
@@ -128,6 +134,7 @@ class HostLeases:
         self._sync_acquire = self._sync.register_script(ACQUIRE_SCRIPT)
         self._sync_retry_after = self._sync.register_script(RETRY_AFTER_SCRIPT)
         self._outage = _Outage(_shown_url(redis_url))
+        self._giving_back: set[asyncio.Future] = set()
 
     def keys(self, host: str) -> tuple[str, str]:
         """The host's two keys; the braces keep both in one slot of a Redis cluster."""
@@ -142,6 +149,11 @@ class HostLeases:
         while True:
             try:
                 reply = await self._async_acquire(keys=ask.keys, args=_script_args(token, ask))
+            except asyncio.CancelledError:
+                # Redis may have granted it before the cancel (a page's timeout): give it back
+                # now rather than hold the host's place until the lease expires.
+                self._give_back(ask.keys[0], token)
+                raise
             except REDIS_ERRORS as exc:
                 await asyncio.sleep(self._outage.wait(f"a lease on {host}", exc))
                 continue
@@ -225,8 +237,19 @@ class HostLeases:
             deadline=time.time() + seconds,
         )
 
+    def _give_back(self, held_key: str, token: str) -> None:
+        async def remove() -> None:
+            with contextlib.suppress(*REDIS_ERRORS):
+                await self._async.zrem(held_key, token)
+
+        task = asyncio.ensure_future(remove())
+        self._giving_back.add(task)
+        task.add_done_callback(self._giving_back.discard)
+
     async def aclose(self) -> None:
-        """Close both connection pools."""
+        """Close both connection pools (after any lease given back on a cancel)."""
+        if self._giving_back:
+            await asyncio.gather(*self._giving_back, return_exceptions=True)
         await self._async.aclose()
         self._sync.close()
 

@@ -5,6 +5,7 @@ and an unreachable Redis makes callers wait instead of skipping the limit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -15,6 +16,7 @@ import time
 
 import pytest
 import redis
+import redis.asyncio
 from redis_server import prefixed_redis, redis_url_or_skip
 
 from massaudit.pipeline.distributed.host_leases import HostLeases, Lease
@@ -242,6 +244,61 @@ def test_while_redis_does_not_answer_callers_wait_then_go_on_when_it_is_back(red
     messages = [record.getMessage() for record in caplog.records]
     assert any("does not answer" in text and "no request goes out" in text for text in messages)
     assert any("answers again" in text for text in messages)
+
+
+def test_an_acquire_cancelled_after_redis_granted_it_gives_the_place_back(redis_place):
+    """The relay holds Redis's answers back, so the cancel (a page's timeout, say) comes after
+    the script granted the lease but before the caller heard of it."""
+    url, prefix = redis_place
+    real = redis.Redis.from_url(url).connection_pool.connection_kwargs
+    port = free_port()
+
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(65536):
+                await asyncio.sleep(0.5)
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def relay(client_reader, client_writer):
+        server_reader, server_writer = await asyncio.open_connection(real["host"], real["port"])
+        await asyncio.gather(
+            forward(client_reader, server_writer), slow(server_reader, client_writer)
+        )
+
+    async def scenario() -> int:
+        server = await asyncio.start_server(relay, "127.0.0.1", port)
+        leases = HostLeases(f"redis://127.0.0.1:{port}/{real.get('db', 0)}", prefix=prefix)
+        try:
+            waiting = asyncio.create_task(leases.acquire("a.example", concurrency=1, delay=0))
+            await asyncio.sleep(0.5)  # hello and script load answered; the script's is held
+            held_key = leases.keys("a.example")[0]
+            direct = redis.asyncio.Redis.from_url(url)
+            while not await direct.zcard(held_key):  # Redis has granted it
+                await asyncio.sleep(0.01)
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+            await leases.aclose()  # waits for the lease given back
+            left = await direct.zcard(held_key)
+            await direct.aclose()
+            return left
+        finally:
+            server.close()
+
+    assert asyncio.run(scenario()) == 0
+
+
+def test_a_retried_grant_whose_answer_was_lost_is_the_same_lease(redis_place):
+    url, prefix = redis_place
+    leases = HostLeases(url, prefix=prefix)
+    args = ["token-1", 1, 0, 60_000_000]
+    first = leases._sync_acquire(keys=leases.keys("a.example"), args=args)
+    again = leases._sync_acquire(keys=leases.keys("a.example"), args=args)
+    other = leases._sync_acquire(keys=leases.keys("a.example"), args=["token-2", 1, 0, 60_000_000])
+    assert first[0] == again[0] == 1 and again[2] == first[2]
+    assert other[0] == 0  # the host's one place is still token-1's, once
 
 
 def test_a_release_while_redis_is_away_gives_up_once_the_lease_has_expired(redis_place):
