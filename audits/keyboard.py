@@ -5,10 +5,11 @@ shown on hover but not on focus. Recorded as the `keyboard` fact; rules/checks/k
 The page stays where it is: while the walk runs, the tab's navigation guard answers every
 top-frame navigation with 204 No Content (the attempt is recorded, the page is not left), windows
 the page opens are recorded and closed, and afterwards scroll and focus are put back. The budget's
-seconds are one deadline for the whole step, setup and restore included: each step stops at it;
-each step past the first still does its first unit (a batch of Tab presses, a skip link, a
-field, a hover trigger), so a slow machine gets less of each check, never none of one. A page
-that stops answering is bounded by the caller's hard limit.
+seconds are one deadline for the whole step, setup and restore included. The Tab walk gets most
+of it; skip links, fields, hover and Shift+Tab back follow with what is left and are cut at the
+deadline, keeping what they found by then (`truncated` says the walk or one of them was cut, so
+a slow machine records less, flagged as such). A page that stops answering is bounded by the
+caller's hard limit.
 """
 
 from __future__ import annotations
@@ -109,37 +110,53 @@ async def collect_keyboard(tab: Tab, budget: KeyboardBudget) -> dict[str, Any]:
         asyncio.ensure_future(close_quietly(popup))
 
     # One deadline for the whole step; the last tenth is left for putting the page back.
-    whole = _Clock(budget.seconds)
     clock = _Clock(budget.seconds * 0.9)
     start = await page.evaluate(_INSTALL_AND_START)
     guard.held = held
     page.on("popup", on_popup)
+    fact: dict[str, Any] = {
+        "budget": {"stops": budget.stops, "seconds": budget.seconds},
+        "tabbable": start["tabbable"],
+        "viewport": page.viewport_size,
+        "skip_links": [],
+        "fields": [],
+        "hover_only": [],
+        "backward": {"stops": [], "ended": "time"},
+    }
     try:
-        fact: dict[str, Any] = {
-            "budget": {"stops": budget.stops, "seconds": budget.seconds},
-            "tabbable": start["tabbable"],
-            "viewport": page.viewport_size,
-        }
-        # Tab and Shift+Tab get most of the budget, the other steps what they leave.
         # Controls only a pointer can use first: it moves no focus and costs a few round trips.
         fact["pointer_only"] = await _pointer_only(page, session)
-        fact |= await _walk(page, session, budget.stops, clock.share(0.55), held, popups)
+        fact |= await _walk(page, session, budget.stops, clock.share(0.6), held, popups)
         unfocused = await _call(page, "unfocused")
         for stop, plain in zip(fact["stops"], unfocused, strict=False):
             stop["unfocused_style"] = plain["style"]
             stop["parent_unfocused_style"] = plain["parent"]
-        back = clock.share(0.6)
-        fact["backward"] = await _walk_back(page, session, len(fact["stops"]) + 2, back)
-        fact["skip_links"] = await _skip_links(page, session, fact["stops"], clock, held)
-        fact["fields"] = await _fields(page, fact["stops"], clock, held, popups)
-        fact["hover_only"] = await _hover_only(page, clock)
-        fact["truncated"] = whole.left() <= 0 or clock.left() <= 0
+        # The other steps fill `fact` as they go and are cut at the deadline: what they did by
+        # then is kept. Shift+Tab back comes last, with what the others leave.
+        others = _after_walk(page, session, fact, clock, popups)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(others, max(clock.left(), 0.001))
+        fact["truncated"] = "time" in (fact["ended"], fact["backward"]["ended"])
         return fact
     finally:
         page.remove_listener("popup", on_popup)
         guard.held = None
         with contextlib.suppress(Exception):
             await _call(page, "restore")
+
+
+async def _after_walk(
+    page: Any,
+    session: Any,
+    fact: dict[str, Any],
+    clock: _Clock,
+    popups: list[str],
+) -> None:
+    stops = fact["stops"]
+    await _skip_links(page, session, stops, fact["skip_links"])
+    await _fields(page, session, stops, fact["fields"], popups)
+    await _hover_only(page, fact["hover_only"])
+    await _walk_back(page, session, len(stops) + 2, fact["backward"], clock)
 
 
 def _since(items: list[str], before: int) -> str | None:
@@ -162,11 +179,10 @@ class _Pace:
 async def _presses(
     page: Any, session: Any, count: int, pace: _Pace, back: bool = False
 ) -> dict[str, Any]:
-    """`count` Tab (or Shift+Tab) presses, then what each left focused."""
+    """`count` Tab (or Shift+Tab) presses, then what each left focused: two round trips."""
     started = time.perf_counter()
-    await _call(page, "take", back)
     await _keys(session, _TAB, count, _SHIFT if back else 0)
-    taken = await _call(page, "take", back)
+    taken = await _call(page, "take")
     pace.seconds += time.perf_counter() - started
     pace.presses += count
     return taken
@@ -187,7 +203,7 @@ async def _walk(
             break
         navigations, windows = len(held), len(popups)
         batch = await _presses(page, session, pace.batch(clock, max_stops - len(stops)), pace)
-        caused = dict(batch["navigations"])
+        caused, opened = dict(batch["navigations"]), dict(batch["windows"])
         first_new = len(stops)
         for index, entry in enumerate(batch["entries"]):
             if entry.get("left"):
@@ -203,116 +219,132 @@ async def _walk(
             same = 0
             del entry["left"]
             entry["navigation"] = caused.get(index)
-            entry["window"] = None
+            entry["window"] = opened.get(index)
             stops.append(entry)
+        # What the page itself did not report (a navigation it could not see, a window opened
+        # without window.open) goes to the batch's last stop, when the batch ended on it.
         new = stops[first_new:]
-        if new and len(held) > navigations and not any(s["navigation"] for s in new):
-            new[-1]["navigation"] = held[navigations]  # not seen by the page: the batch's last
-        if new and len(popups) > windows:
+        whole_batch = ended == "budget"
+        if (
+            whole_batch
+            and new
+            and len(held) > navigations
+            and not any(s["navigation"] for s in new)
+        ):
+            new[-1]["navigation"] = held[navigations]
+        if whole_batch and new and len(popups) > windows and not any(s["window"] for s in new):
             new[-1]["window"] = popups[windows]
         if not batch["entries"]:
             ended = "left"
     return {"stops": stops[:max_stops], "ended": ended, "cycled_to": cycled_to}
 
 
-async def _walk_back(page: Any, session: Any, max_stops: int, clock: _Clock) -> dict[str, Any]:
-    """Shift+Tab from the last stop: the selectors reached, and how the walk ended."""
-    selectors: list[str] = []
-    if not await _call(page, "focusLast"):
-        return {"stops": [], "ended": "left"}
-    seen = {await _call(page, "brief")}
+async def _walk_back(
+    page: Any, session: Any, max_stops: int, backward: dict[str, Any], clock: _Clock
+) -> None:
+    """Shift+Tab from the last stop into `backward`: the selectors reached, how it ended."""
+    selectors: list[str] = backward["stops"]
+    first = await _call(page, "focusLast")
+    if first is None:
+        backward["ended"] = "left"
+        return
+    seen = {first}
     pace = _Pace()
     while len(selectors) < max_stops:
         if clock.left() <= 0 and selectors:
-            return {"stops": selectors, "ended": "time"}
+            return  # ended stays "time"
         count = pace.batch(clock, max_stops - len(selectors))
         batch = await _presses(page, session, count, pace, back=True)
         for selector in batch["entries"]:
             if selector is None:
-                return {"stops": selectors, "ended": "left"}
+                backward["ended"] = "left"
+                return
             if selector in seen and selector == (selectors or [None])[-1]:
                 continue  # a date field's parts
             selectors.append(selector)
             if selector in seen:
-                return {"stops": selectors, "ended": "cycled"}
+                backward["ended"] = "cycled"
+                return
             seen.add(selector)
         if not batch["entries"]:
-            return {"stops": selectors, "ended": "left"}
-    return {"stops": selectors, "ended": "budget"}
+            backward["ended"] = "left"
+            return
+    backward["ended"] = "budget"
 
 
 async def _skip_links(
-    page: Any, session: Any, stops: list[dict[str, Any]], clock: _Clock, held: list[str]
-) -> list[dict[str, Any]]:
+    page: Any, session: Any, stops: list[dict[str, Any]], found: list[dict[str, Any]]
+) -> None:
     """Each in-page link among the first stops, activated with Enter, then one Tab: does focus
-    go to (or past) the link's target?"""
-    found = []
+    go to (or past) the link's target? Into `found`; four round trips a link."""
     original = page.url
     for index, stop in enumerate(stops[:SKIP_LINK_STOPS]):
         href = stop.get("href") or ""
-        if not href.startswith("#") or len(href) < 2 or (clock.left() <= 0 and found):
+        if not href.startswith("#") or len(href) < 2:
             continue
         if not await _call(page, "focusStop", index):
             continue
-        before = len(held)
         await _keys(session, _ENTER, 1)
-        result = {"selector": stop["selector"], "name": stop["name"], "html": stop["html"]}
-        result |= await _call(page, "skipTarget", index)
         await _keys(session, _TAB, 1)
-        result |= await _call(page, "focusAfterTarget", index)
-        result["navigation"] = _since(held, before)
+        result = {"selector": stop["selector"], "name": stop["name"], "html": stop["html"]}
+        # A navigation counts when the link had focus (not the element Tab reached next).
+        result |= await _call(page, "skipResult", index, original)  # and the URL put back
         found.append(result)
-    with contextlib.suppress(Exception):
-        await page.evaluate("(url) => history.replaceState(history.state, '', url)", original)
-    return found
+
+
+_ARROW_DOWN = {"key": "ArrowDown", "code": "ArrowDown", "windowsVirtualKeyCode": 40}
+_LETTER_A = {"key": "a", "code": "KeyA", "windowsVirtualKeyCode": 65, "text": "a"}
 
 
 async def _fields(
-    page: Any, stops: list[dict[str, Any]], clock: _Clock, held: list[str], popups: list[str]
-) -> list[dict[str, Any]]:
-    """Each select (ArrowDown) and text field (one letter) among the stops, changed from the
-    keyboard without submitting: what happened, then its value put back."""
-    results = []
-    for index, kind, value in await _call(page, "fields", FIELDS_TRIED):
-        if clock.left() <= 0 and results:
-            break
-        if not await _call(page, "focusStop", index):
+    page: Any,
+    session: Any,
+    stops: list[dict[str, Any]],
+    found: list[dict[str, Any]],
+    popups: list[str],
+) -> None:
+    """Each select (ArrowDown) and text field (one letter) among the stops, selects first,
+    changed from the keyboard without submitting: what happened, into `found`; the value is
+    put back. Two round trips and a short wait a field (the next one is focused by the
+    read of the last)."""
+    fields = await _call(page, "fields", FIELDS_TRIED)
+    focused = bool(fields) and fields[0][2]
+    for number, (index, kind, _) in enumerate(fields):
+        following = fields[number + 1][0] if number + 1 < len(fields) else None
+        if not focused or index >= len(stops):
+            focused = following is not None and await _call(page, "focusStop", following)
             continue
-        navigations, windows = len(held), len(popups)
-        await page.keyboard.press("ArrowDown" if kind == "select" else "a")
-        # A change handler may act a moment later (a debounce): read after a frame and a little.
-        stayed, focus = await _call(page, "afterChange", index, 30)
+        windows = len(popups)
+        await _keys(session, _ARROW_DOWN if kind == "select" else _LETTER_A, 1)
+        # A change handler may act a moment later (a debounce): read after a little while.
+        focus, caused, focused = await _call(page, "afterChange", index, 30, following)
         stop = stops[index]
-        results.append(
+        found.append(
             {
                 "selector": stop["selector"],
                 "name": stop["name"],
                 "html": stop["html"],
                 "kind": kind,
-                "navigation": _since(held, navigations),
-                "window": _since(popups, windows),
+                "navigation": caused["navigation"],
+                "window": caused["window"] or _since(popups, windows),
                 "focus_moved_to": focus,
             }
         )
-        await _call(page, "resetField", index, value)
-    await _call(page, "blur")
-    return results
 
 
 async def _pointer_only(page: Any, session: Any) -> list[dict[str, Any]]:
     """Elements that look clickable, are not focusable and contain nothing focusable, with a
     pointer listener of their own or on an ancestor (DevTools' DOMDebugger.getEventListeners);
-    a few round trips, the listeners asked for all at once."""
+    one round trip when there is no candidate, four when there are (the listeners asked for all
+    at once)."""
     expression = f"{_API}.pointerNodes({POINTER_CANDIDATES})"
     answer = await session.send("Runtime.evaluate", {"expression": expression})
     object_id = answer.get("result", {}).get("objectId")
     if object_id is None:
         return []
-    candidates = await _call(page, "pointerInfo")
-    if not candidates:
-        return []
-    properties = await session.send(
-        "Runtime.getProperties", {"objectId": object_id, "ownProperties": True}
+    candidates, properties = await asyncio.gather(
+        _call(page, "pointerInfo"),
+        session.send("Runtime.getProperties", {"objectId": object_id, "ownProperties": True}),
     )
     ids: dict[int, str] = {}
     for prop in properties.get("result", []):
@@ -339,34 +371,24 @@ async def _pointer_only(page: Any, session: Any) -> list[dict[str, Any]]:
     return found
 
 
-async def _hover_only(page: Any, clock: _Clock) -> list[dict[str, Any]]:
+async def _hover_only(page: Any, found: list[dict[str, Any]]) -> None:
     """Content CSS shows on hovering an element: shown also when the element (or the first
-    focusable element in it) has focus?"""
-    triggers = await _call(page, "hoverTriggers", HOVER_TRIGGERS)
-    found = []
-    for index, trigger in enumerate(triggers):
-        if clock.left() <= 0 and index:
-            break
-        await page.mouse.move(0, 0)
-        await _call(page, "blur")
-        before = set(await _call(page, "shownNear", index))
-        x, y = await _call(page, "triggerCenter", index)
-        await page.mouse.move(x, y)
-        on_hover = set(await _call(page, "shownNear", index)) - before
-        await page.mouse.move(0, 0)
-        if not on_hover:
-            continue
-        focusable = await _call(page, "focusTrigger", index)
-        on_focus = set(await _call(page, "shownNear", index)) - before if focusable else set()
-        await _call(page, "blur")
-        shown = sorted(on_hover)
-        found.append(
-            {
-                "trigger": trigger,
-                "shown": await _call(page, "selectorsAt", shown),
-                "shown_count": len(shown),
-                "focusable": focusable,
-                "shown_on_focus": len(on_hover & on_focus),
-            }
-        )
-    return found
+    focusable element in it) has focus? Into `found`; two round trips a trigger (the pointer's
+    move, then a read that readies the next), four when hovering shows something."""
+    center = await _call(page, "hoverTriggers", HOVER_TRIGGERS)
+    index, away = 0, True  # the pointer is off every trigger
+    try:
+        while center is not None:
+            away = False
+            await page.mouse.move(*center)
+            shown, center = await _call(page, "hoverAfter", index)
+            if shown:
+                await page.mouse.move(0, 0)
+                away = True
+                result, center = await _call(page, "focusAfter", index)
+                found.append(result)
+            index += 1
+    finally:
+        if not away:
+            with contextlib.suppress(Exception):
+                await page.mouse.move(0, 0)

@@ -83,11 +83,27 @@
 
   const state = {
     stops: [], moves: 0, scroll: [window.scrollX, window.scrollY], active: document.activeElement,
-    onFocus: () => { state.moves += 1; }, style: null, order: null,
-    back: false, entries: [], navigations: [],
+    onFocus: (event) => { state.moves += 1; state.lastFocused = event.target; }, style: null, order: null,
+    // Which walk the Tab presses belong to ("forward", "back" or null: not recorded).
+    recording: "forward", entries: [], navigations: [], fieldValues: [],
     // After each Tab (keyup: focus has moved), what has focus; Python reads them in batches.
-    onKeyUp: (event) => { if (event.key === "Tab") state.entries.push(state.back ? api.brief() : api.stop()); },
-    onNavigate: (event) => { state.navigations.push([state.entries.length, clip(event.destination && event.destination.url, 300)]); },
+    onKeyUp: (event) => {
+      if (event.key !== "Tab" || !state.recording || state.recording === "over") return;
+      if (state.recording === "back") { state.entries.push(api.brief()); return; }
+      const entry = api.stop();
+      state.entries.push(entry);
+      // Focus left the document or came back to an earlier stop: the walk is over, and the
+      // rest of the batch's presses are not described.
+      if (entry.left || (entry.seen >= 0 && entry.seen !== state.stops.length - 1)) state.recording = "over";
+    },
+    // Navigations to another document and windows opened by script, each with the press
+    // during which it started and the element that had focus then (what caused it).
+    onNavigate: (event) => {
+      if (!event.destination || event.destination.sameDocument) return;
+      state.navigations.push([state.entries.length, clip(event.destination.url, 300)]);
+      state.navigationFrom.push(document.activeElement);
+    },
+    navigationFrom: [], windows: [], windowFrom: [], open: null,
   };
   function domIndex(el) {
     if (!state.order) { state.order = new Map(); allElements().slice(0, 20000).forEach((e, i) => state.order.set(e, i)); }
@@ -104,7 +120,17 @@
   }
   const api = {
     start() {
-      document.addEventListener("focusin", state.onFocus, true);
+      // `focus` in the capture phase runs before the element's own handler, which may take
+      // focus away at once (focusin is then never sent).
+      document.addEventListener("focus", state.onFocus, true);
+      // Windows the page's script opens are recorded with the press that opened them (as for
+      // navigations) and not opened: a new window would take the keyboard away from the page.
+      state.open = window.open;
+      window.open = function (url) {
+        state.windows.push([state.entries.length, clip(url, 300)]);
+        state.windowFrom.push(document.activeElement);
+        return null;
+      };
       window.addEventListener("keyup", state.onKeyUp, true);
       if (window.navigation) window.navigation.addEventListener("navigate", state.onNavigate);
       // Transitions would show a focus style half-way; the walk reads them at their end.
@@ -115,11 +141,25 @@
       const tabbable = allElements().filter((el) => focusable(el) && visible(el));
       return { tabbable: tabbable.length, tabbable_sample: tabbable.slice(0, 400).map((el) => domIndex(el)) };
     },
-    // What has focus after one press: null when focus left the document (or sits on the body).
+    // The element the last press focused, when the page took focus away from it at once
+    // (blur() on focus): focus sits on the body, but it did not leave the document.
+    blurredByPage(moves) {
+      const el = document.activeElement;
+      const onBody = !el || el === document.body || el === document.documentElement;
+      const last = state.lastFocused;
+      return onBody && moves > 0 && last && last.nodeType === 1 && last.isConnected && last !== document.body ? last : null;
+    },
+    // What has focus after one press: `left` when focus left the document (or sits on the body).
     stop() {
       const el = document.activeElement;
       const moves = state.moves;
       state.moves = 0;
+      const blurred = api.blurredByPage(moves);
+      if (blurred) {
+        const seen = state.stops.indexOf(blurred);
+        if (seen < 0 && state.stops.length < 1000) state.stops.push(blurred);
+        return { left: false, moves, seen, blurred: true, ...describe(blurred) };
+      }
       if (!el || el === document.body || el === document.documentElement) return { left: true, moves };
       if (el.localName === "iframe") return { left: false, moves, seen: state.stops.indexOf(el), ...describe(el) };
       const seen = state.stops.indexOf(el);
@@ -127,66 +167,91 @@
       return { left: false, moves, seen, ...describe(el) };
     },
     // The entries since the last call, and the navigations each entry's focus caused.
-    take(back) {
-      const taken = { entries: state.entries, navigations: state.navigations };
-      state.entries = []; state.navigations = []; state.back = !!back;
+    take() {
+      const taken = { entries: state.entries, navigations: state.navigations, windows: state.windows };
+      state.entries = [];
+      api.causedBy(null);
       return taken;
+    },
+    // The first navigation and window caused while `el` had focus; the lists are emptied.
+    causedBy(el) {
+      const first = (items, from) => { const at = from.findIndex((f) => f === el || (el && el.contains(f))); return at < 0 ? null : items[at][1]; };
+      const caused = { navigation: first(state.navigations, state.navigationFrom), window: first(state.windows, state.windowFrom) };
+      state.navigations = []; state.navigationFrom = []; state.windows = []; state.windowFrom = [];
+      return caused;
     },
     brief() {
       const el = document.activeElement;
+      const blurred = api.blurredByPage(state.moves);
+      state.moves = 0;
+      if (blurred) return selectorOf(blurred);
       if (!el || el === document.body) return null;
       return selectorOf(el);
     },
     focusStop(index) { const el = state.stops[index]; if (el) el.focus(); return !!el && document.activeElement === el; },
-    focusLast() { const el = state.stops[state.stops.length - 1]; if (el) el.focus(); return !!el; },
+    // Shift+Tab from the last stop: the presses that follow are the backward walk.
+    focusLast() {
+      const el = state.stops[state.stops.length - 1];
+      if (!el) return null;
+      el.focus();
+      state.recording = "back"; state.entries = []; api.causedBy(null);
+      return api.brief();
+    },
     blur() { if (document.activeElement && document.activeElement.blur) document.activeElement.blur(); state.moves = 0; },
-    // Each stop's style with nothing focused, for comparison with its focused style.
+    // Each stop's style with nothing focused, for comparison with its focused style. The
+    // forward walk is over: Tab presses from here on (after a skip link) are not stops.
     unfocused() {
+      state.recording = null;
       api.blur();
       return state.stops.map((el) => ({ style: styleOf(el, STYLE_PROPS), parent: el.parentElement ? styleOf(el.parentElement, PARENT_PROPS) : null }));
     },
-    // After activating stop `index` (an in-page link): where its target is and where focus went.
-    skipTarget(index) {
+    // After activating stop `index` (an in-page link) and one more Tab: where the link's target
+    // is, and whether focus is now inside or after it.
+    skipResult(index, url) {
+      try { history.replaceState(history.state, "", url); } catch (e) { /* kept as it is */ }
       const link = state.stops[index];
-      const fragment = decodeURIComponent((link.getAttribute("href") || "").slice(1));
-      const target = document.getElementById(fragment) || document.getElementsByName(fragment)[0] || null;
-      return { fragment: clip(fragment, 100), target: target ? selectorOf(target) : null, target_visible: target ? visible(target) : false };
-    },
-    // Whether focus (after the Tab that follows a skip link) is inside or after the link's target.
-    focusAfterTarget(index) {
-      const link = state.stops[index];
-      const fragment = decodeURIComponent((link.getAttribute("href") || "").slice(1));
-      const target = document.getElementById(fragment) || document.getElementsByName(fragment)[0];
+      let fragment = "";
+      try { fragment = decodeURIComponent((link.getAttribute("href") || "").slice(1)); } catch (e) { fragment = ""; }
+      const target = (fragment && (document.getElementById(fragment) || document.getElementsByName(fragment)[0])) || null;
       const el = document.activeElement;
-      if (!target || !el || el === document.body) return { focus: el && el !== document.body ? selectorOf(el) : null, reached: false };
-      const reached = target === el || target.contains(el) || !!(target.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING);
-      return { focus: selectorOf(el), reached };
+      const focus = el && el !== document.body ? selectorOf(el) : null;
+      const result = { fragment: clip(fragment, 100), target: target ? selectorOf(target) : null, target_visible: target ? visible(target) : false, focus, reached: false, navigation: api.causedBy(link).navigation };
+      if (target && focus) result.reached = target === el || target.contains(el) || !!(target.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING);
+      return result;
     },
-    // Form fields among the stops, to be changed from the keyboard: [index, kind, value].
+    // Form fields among the stops, to be changed from the keyboard: [index, kind]. Selects come
+    // first (one that navigates on change is the common failure), then text fields. Their values
+    // are kept so that restore() puts them back whatever happens.
     fields(limit) {
-      const out = [];
+      const selects = [], texts = [];
       state.stops.forEach((el, i) => {
-        if (out.length >= limit || !visible(el) || el.disabled || el.readOnly) return;
-        if (el.localName === "select" && !el.multiple && el.options.length > 1) out.push([i, "select", el.selectedIndex]);
-        else if (el.localName === "textarea" || (el.localName === "input" && /^(text|search|email|tel|url|number|)$/.test((el.getAttribute("type") || "").toLowerCase()))) out.push([i, "text", el.value]);
+        if (!visible(el) || el.disabled || el.readOnly) return;
+        if (el.localName === "select" && !el.multiple && el.options.length > 1) selects.push([i, "select"]);
+        else if (el.localName === "textarea" || (el.localName === "input" && /^(text|search|email|tel|url|number|)$/.test((el.getAttribute("type") || "").toLowerCase()))) texts.push([i, "text"]);
       });
-      return out;
+      const out = selects.concat(texts).slice(0, limit);
+      state.fieldValues = out.map(([i, kind]) => [state.stops[i], kind === "select" ? state.stops[i].selectedIndex : state.stops[i].value]);
+      return out.map(([i, kind], n) => [i, kind, n === 0 ? api.focusStop(i) : null]);
     },
     // Focus is still on stop `index` (or inside it)?
     stillOn(index) { const el = state.stops[index]; const a = document.activeElement; return !!el && (a === el || el.contains(a)); },
-    // After a field's change and `ms` more: [focus still on it, else where focus is].
-    afterChange(index, ms) {
+    // After a field's change and `ms` more: where focus is if it left the field; then the
+    // field's value is put back, and the next field focused (or focus taken off).
+    afterChange(index, ms, next) {
       return new Promise((resolve) => setTimeout(() => {
-        const stayed = api.stillOn(index);
-        resolve([stayed, stayed ? null : api.brief()]);
+        const moved = api.stillOn(index) ? null : api.brief();
+        const caused = api.causedBy(state.stops[index]);
+        api.resetFields();
+        api.blur();
+        resolve([moved, caused, next === null ? null : api.focusStop(next)]);
       }, ms));
     },
-    resetField(index, value) {
-      const el = state.stops[index];
-      if (!el) return;
-      if (el.localName === "select") el.selectedIndex = value; else el.value = value;
+    resetFields() {
+      for (const [el, value] of state.fieldValues) {
+        if (el.localName === "select") el.selectedIndex = value; else el.value = value;
+      }
     },
-    // Elements that CSS shows on :hover: [trigger index into `hoverTriggers`, selector].
+    // Elements that CSS shows on :hover, kept as the hover triggers; the first one made ready.
     hoverTriggers(limit) {
       const triggers = [];
       const visit = (rules) => {
@@ -211,7 +276,7 @@
         try { visit(sheet.cssRules); } catch (e) { /* another origin's sheet */ }
       }
       state.triggers = triggers;
-      return triggers.map((el) => selectorOf(el));
+      return api.hoverBefore(0);
     },
     // Visible elements around hover trigger `index` (its parent's subtree), by identity.
     shownNear(index) {
@@ -220,19 +285,38 @@
       const shown = Array.from(scope.querySelectorAll("*")).slice(0, 500).filter((e) => visible(e));
       return shown.map((e) => domIndex(e));
     },
-    triggerCenter(index) {
+    // Hover trigger `index`, in three calls around the pointer's moves: what is shown before
+    // (nothing focused), and where the pointer goes; then what hovering it showed; then, the
+    // pointer gone, what focusing it (or the first focusable element in it) shows.
+    hoverBefore(index) {
       const el = state.triggers[index];
+      if (!el) return null;
+      api.blur();
+      state.hoverBefore = new Set(api.shownNear(index));
       el.scrollIntoView({ block: "center", inline: "nearest" });
       const r = el.getBoundingClientRect();
       return [r.left + r.width / 2, r.top + r.height / 2];
     },
-    // Focus the trigger or its first focusable descendant, as a keyboard user would reach it.
-    focusTrigger(index) {
+    // [something shown, where the pointer goes for the next trigger (nothing shown)].
+    hoverAfter(index) {
+      state.onHover = api.shownNear(index).filter((i) => !state.hoverBefore.has(i));
+      return state.onHover.length ? [true, null] : [false, api.hoverBefore(index + 1)];
+    },
+    focusAfter(index) {
       const el = state.triggers[index];
       const target = focusable(el) ? el : Array.from(el.querySelectorAll(TABBABLE)).find((e) => focusable(e) && visible(e));
-      if (!target) return false;
-      target.focus();
-      return true;
+      let onFocus = new Set();
+      if (target) {
+        target.focus();
+        onFocus = new Set(api.shownNear(index));
+        api.blur();
+      }
+      const shown = state.onHover.slice().sort((a, b) => a - b);
+      const found = {
+        trigger: selectorOf(el), shown: api.selectorsAt(shown), shown_count: shown.length,
+        focusable: !!target, shown_on_focus: shown.filter((i) => onFocus.has(i)).length,
+      };
+      return [found, api.hoverBefore(index + 1)];
     },
     selectorsAt(indexes) {
       const byIndex = new Map();
@@ -244,7 +328,10 @@
       const candidates = [];
       for (const el of allElements()) {
         if (candidates.length >= limit) break;
-        if (focusable(el) || el.closest("a[href], button, label, summary, select, input, textarea, [tabindex], [contenteditable]")) continue;
+        // Inside a control, or a focusable container that may handle the keys (a listbox):
+        // not pointer-only. A container with a negative tabindex (<main tabindex="-1"> for a
+        // skip link) is not reached by Tab and does not count.
+        if (focusable(el) || el.closest("a[href], button, label, summary, select, input, textarea, [tabindex]:not([tabindex^='-']), [contenteditable]")) continue;
         const style = getComputedStyle(el);
         const own = el.hasAttribute("onclick") || el.hasAttribute("onmousedown");
         if (style.cursor !== "pointer" && !own) continue;
@@ -267,14 +354,16 @@
       const names = new Set(allElements().filter((e) => focusable(e) && visible(e)).slice(0, 2000).map((e) => nameOf(e).toLowerCase()).filter(Boolean));
       info.forEach((c) => { c.equivalent = !!c.name && names.has(c.name.toLowerCase()); });
       state.pointer = info;
-      return nodes;
+      return info.length ? nodes : null;
     },
     pointerInfo() { return state.pointer || []; },
     restore() {
-      document.removeEventListener("focusin", state.onFocus, true);
+      document.removeEventListener("focus", state.onFocus, true);
+      if (state.open) window.open = state.open;
       window.removeEventListener("keyup", state.onKeyUp, true);
       if (window.navigation) window.navigation.removeEventListener("navigate", state.onNavigate);
       if (state.style) state.style.remove();
+      api.resetFields();
       api.blur();
       if (state.active && state.active !== document.body && state.active.focus) state.active.focus();
       window.scrollTo(state.scroll[0], state.scroll[1]);

@@ -88,7 +88,13 @@ def focus_visible(artifacts: PageArtifacts, settings: CheckSettings) -> CheckRes
         return CheckResult.inapplicable("Tab reached nothing")
     items = []
     for stop in stops:
-        if not stop.get("visible"):
+        if stop.get("blurred"):
+            message = (
+                f"the page takes focus away from {_label(stop)} as soon as Tab reaches it "
+                "(blur on focus): keyboard users cannot see where they are"
+            )
+            items.append(_item("fail", message, stop))
+        elif not stop.get("visible"):
             message = f"{_label(stop)} takes keyboard focus but cannot be seen while it has it"
             items.append(_item("needs-review", message, stop))
         elif _indicated(stop) is False:
@@ -104,6 +110,13 @@ def focus_visible(artifacts: PageArtifacts, settings: CheckSettings) -> CheckRes
 def keyboard_reachable(artifacts: PageArtifacts, settings: CheckSettings) -> CheckResult:
     walk = artifacts.facts["keyboard"]
     items = []
+    for stop in walk.get("stops") or ():
+        if stop.get("blurred"):
+            message = (
+                f"{_label(stop)} loses focus as soon as Tab reaches it (the page blurs it), "
+                "so Enter cannot activate it"
+            )
+            items.append(_item("fail", message, stop))
     for control in walk.get("pointer_only") or ():
         if control.get("equivalent"):
             continue

@@ -73,6 +73,7 @@ KEYBOARD_FIXTURES: dict[str, list[tuple[str, Callable | None, CheckSettings | No
         ("pass", keyboard("clean"), None),
         ("fail", keyboard("planted"), None),
         ("needs-review", keyboard("clean", _first_stop(visible=False)), None),
+        ("fail", keyboard("clean", _first_stop(blurred=True)), None),  # blur on focus
         ("pass", None, None),  # the demo page itself
         ("inapplicable", lambda data: data["facts"].pop("keyboard"), None),  # stored before
     ],
@@ -80,6 +81,7 @@ KEYBOARD_FIXTURES: dict[str, list[tuple[str, Callable | None, CheckSettings | No
         ("pass", keyboard("clean"), None),
         ("fail", keyboard("planted"), None),
         ("pass", keyboard("planted", _same_name), None),
+        ("fail", keyboard("clean", _first_stop(blurred=True)), None),  # Enter cannot reach it
     ],
     "keyboard-trap": [
         ("pass", keyboard("clean"), None),
