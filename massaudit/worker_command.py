@@ -48,6 +48,14 @@ def add_distributed_options(run: argparse.ArgumentParser) -> None:
         metavar="N",
         help="--distributed: pause the crawl while more jobs than this wait (default 200)",
     )
+    run.add_argument(
+        "--republish-after",
+        type=arguments.bounded_float(1, 86_400),
+        default=600.0,
+        metavar="SECONDS",
+        help="--distributed: publish again a page `auditing` this long while the queue is "
+        "empty (default 600)",
+    )
 
 
 def add_worker_parser(commands: Any) -> None:
@@ -77,6 +85,7 @@ def distributed_crawl_of(args: argparse.Namespace) -> Any:
             redis_url=args.redis,
             queue=args.queue,
             max_queue_depth=args.max_queue_depth,
+            republish_after=args.republish_after,
         )
     )
 

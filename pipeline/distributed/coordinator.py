@@ -30,8 +30,8 @@ from massaudit.pipeline.distributed.broker import DEFAULT_QUEUE, JobPublisher
 from massaudit.pipeline.distributed.host_leases import HostLeases
 from massaudit.pipeline.distributed.jobs import AuditJob
 from massaudit.pipeline.distributed.leased_requests import (
+    CRAWL_LEASES,
     LEASES_SETTING,
-    LIMITS_SETTING,
     host_limits,
 )
 from massaudit.pipeline.hooks import AuditHooks
@@ -126,7 +126,8 @@ def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
                             urls[url] = AUDITED
             limits = host_limits(sites)
             settings = _leased_settings(crawl_settings(sites, tool_version=tool_version))
-            settings[LEASES_SETTING], settings[LIMITS_SETTING] = leases, limits
+            settings[LEASES_SETTING] = f"run-{run_id}"
+            CRAWL_LEASES[settings[LEASES_SETTING]] = (leases, limits)
             runner = AsyncCrawlerRunner(settings)
             crawler = runner.create_crawler(SiteSpider)
             fatal: list[BaseException] = []
@@ -156,11 +157,14 @@ def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
             await _until_audited(store, run_id, publisher, options, summary, progress, log)
         finally:
             beating.cancel()
+            CRAWL_LEASES.pop(f"run-{run_id}", None)
             if publisher is not None:
                 await loop.run_in_executor(None, publisher.close)
             await leases.aclose()
             await loop.run_in_executor(None, lock.close)
         _tally_from_store(store, run_id, summary)
+
+    return crawl
 
 
 def _leased_settings(settings: dict[str, Any]) -> dict[str, Any]:

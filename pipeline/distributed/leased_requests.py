@@ -17,8 +17,10 @@ from massaudit.crawler.sites import SitesConfig
 from massaudit.pipeline.distributed.host_leases import HostLeases, Lease
 
 LEASE_META = "massaudit_lease"
-LEASES_SETTING = "MASSAUDIT_HOST_LEASES"  # the crawler's HostLeases, and its hosts' limits
-LIMITS_SETTING = "MASSAUDIT_HOST_LIMITS"
+# Names the crawl's leases and its hosts' limits in `CRAWL_LEASES` (Scrapy copies its settings,
+# and a Redis client cannot be copied).
+LEASES_SETTING = "MASSAUDIT_HOST_LEASES"
+CRAWL_LEASES: dict[str, tuple[HostLeases, dict[str, HostLimit]]] = {}
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class LeaseMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> LeaseMiddleware:
-        return cls(crawler.settings[LEASES_SETTING], crawler.settings[LIMITS_SETTING])
+        return cls(*CRAWL_LEASES[crawler.settings[LEASES_SETTING]])
 
     async def process_request(self, request: Any, spider: Any = None) -> None:
         host = url_host(request.url)
