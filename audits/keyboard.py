@@ -40,15 +40,30 @@ SAME_ELEMENT_PRESSES = 6  # presses focus may stay on one element (a date field'
 
 @dataclass(frozen=True)
 class KeyboardBudget:
-    """How far the walk goes on one page: Tab stops and seconds (the Tab walk, Shift+Tab back,
-    then the other steps with what is left). `stops` 0 skips the keyboard checks."""
+    """How far the walk goes on one page: Tab stops, and one deadline in seconds for the Tab
+    walk and the steps after it. The deadline is `seconds`, or `share` times what the page
+    took to load and run axe-core if that is less, so the walk stays a bounded part of a page's
+    audit on any machine (0.35: at most about a quarter of it); `share` 0 sets no such limit.
+    `stops` 0 skips the keyboard checks."""
 
     stops: int = 80
     seconds: float = 1.0
+    share: float = 0.35
+
+    def deadline_s(self, page_s: float) -> float:
+        """The walk's seconds on a page that took `page_s` to load and run axe-core."""
+        if self.share <= 0 or page_s <= 0:
+            return self.seconds
+        return min(self.seconds, self.share * page_s)
 
     def hard_limit_s(self) -> float:
         """The bound for the whole step, whatever the page does."""
         return 3 * self.seconds + 10
+
+
+def keyboard_budget(checks: Any) -> KeyboardBudget:
+    """The budget a site's check settings (rules/checks/keyboard.py's OPTIONS) give."""
+    return KeyboardBudget(checks.keyboard_stops, checks.keyboard_seconds, checks.keyboard_share)
 
 
 class _Clock:
@@ -92,14 +107,19 @@ async def add_keyboard_fact(
     if budget.stops <= 0 or tab.guard is None:
         return
     started = time.perf_counter()
-    walk = collect_keyboard(tab, budget)
+    before_ms = timings.get("navigation_ms", 0) + timings.get("axe_ms", 0)
+    walk = collect_keyboard(tab, budget, budget.deadline_s(before_ms / 1000))
     facts["keyboard"] = await within(walk, budget.hard_limit_s(), "the keyboard walk")
     timings["keyboard_ms"] = ms_since(started)
     timings["keyboard_stops"] = len(facts["keyboard"]["stops"])  # what the time bought
 
 
-async def collect_keyboard(tab: Tab, budget: KeyboardBudget) -> dict[str, Any]:
-    """The `keyboard` fact of the page in `tab` (loaded, axe-core run)."""
+async def collect_keyboard(
+    tab: Tab, budget: KeyboardBudget, seconds: float | None = None
+) -> dict[str, Any]:
+    """The `keyboard` fact of the page in `tab` (loaded, axe-core run), within `seconds`
+    (default: the budget's)."""
+    seconds = budget.seconds if seconds is None else seconds
     page, guard = tab.page, tab.guard
     session = guard.session
     held: list[str] = []
@@ -110,12 +130,17 @@ async def collect_keyboard(tab: Tab, budget: KeyboardBudget) -> dict[str, Any]:
         asyncio.ensure_future(close_quietly(popup))
 
     # One deadline for the whole step; the last tenth is left for putting the page back.
-    clock = _Clock(budget.seconds * 0.9)
+    clock = _Clock(seconds * 0.9)
     start = await page.evaluate(_INSTALL_AND_START)
     guard.held = held
     page.on("popup", on_popup)
     fact: dict[str, Any] = {
-        "budget": {"stops": budget.stops, "seconds": budget.seconds},
+        "budget": {
+            "stops": budget.stops,
+            "seconds": budget.seconds,
+            "share": budget.share,
+            "deadline_s": round(seconds, 3),
+        },
         "tabbable": start["tabbable"],
         "viewport": page.viewport_size,
         "skip_links": [],

@@ -11,7 +11,7 @@ from typing import Any
 
 from massaudit.audits.collector import Auditor
 from massaudit.audits.document_fetch import ServedDocument
-from massaudit.audits.keyboard import KeyboardBudget
+from massaudit.audits.keyboard import KeyboardBudget, keyboard_budget
 from massaudit.audits.page_slots import AdjustableLimit
 from massaudit.audits.scope_guard import REDIRECT_OUT_OF_SCOPE, OutOfScopeNavigation
 from massaudit.audits.screenshots import AfterAudit
@@ -194,7 +194,7 @@ class AuditHooks:
     def _keyboard(self, site_id: str) -> KeyboardBudget | None:
         """The keyboard walk's budget from the site's `checks` table (None: the auditor's)."""
         checks = self.checks.get(site_id)
-        return KeyboardBudget(checks.keyboard_stops, checks.keyboard_seconds) if checks else None
+        return keyboard_budget(checks) if checks else None
 
     def _served(self, page: FetchedPage) -> ServedDocument | None:
         """The crawler's download, for the browser to render instead of fetching the page again;

@@ -20,7 +20,7 @@ from typing import Any
 
 from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.audits.document_fetch import ServedDocument
-from massaudit.audits.keyboard import KeyboardBudget
+from massaudit.audits.keyboard import keyboard_budget
 from massaudit.crawler.credentials import CredentialError, host_headers
 from massaudit.crawler.items import FetchedPage
 from massaudit.crawler.settings import user_agent
@@ -141,9 +141,7 @@ class AuditWorker:
         does (pipeline/hooks.py): a page over it is a `timeout`, and the browser is replaced."""
         auditor = context.auditor
         checks = context.checks.get(page.site_id)
-        keyboard = (
-            KeyboardBudget(checks.keyboard_stops, checks.keyboard_seconds) if checks else None
-        )
+        keyboard = keyboard_budget(checks) if checks else None
         budget = auditor.settings.page_budget_s()
         task = asyncio.ensure_future(
             auditor.audit(

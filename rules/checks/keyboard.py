@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 OPTIONS = (
     Option("keyboard_stops", int, 80, "Tab stops the keyboard walk visits at most (0: off)", 0),
     Option("keyboard_seconds", float, 1.0, "seconds the keyboard walk may take", minimum=0.1),
+    Option(
+        "keyboard_share",
+        float,
+        0.35,
+        "the keyboard walk's seconds at most, as a share of the page's load and axe-core time "
+        "(0: keyboard_seconds only)",
+        minimum=0.0,
+    ),
 )
 
 _OUTLINE = ("outlineStyle", "outlineWidth", "outlineColor")

@@ -4,8 +4,9 @@ fails on clean.html, the page is never left, and the walk keeps to its budget. T
 documents as failure techniques (documented.html) add success criteria axe-core does not report,
 and nothing is flagged once they are repaired (repaired.html).
 
-The walks here get more seconds than the default so that a loaded machine still walks each
-fixture to its end; the default budget is measured by bench/throughput.py."""
+The walks here get more seconds than the default, and no share of the page's time, so that a
+loaded machine still walks each fixture to its end; the default budget is measured by
+bench/throughput.py."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from massaudit.rules.judge import judge
 
 pytestmark = pytest.mark.browser
 
-ROOMY = KeyboardBudget(stops=80, seconds=20)
+ROOMY = KeyboardBudget(stops=80, seconds=20, share=0)
 
 
 def _audit(paths: list[str], budget: KeyboardBudget = ROOMY):
@@ -110,3 +111,11 @@ def test_the_walk_keeps_to_its_stops_and_can_be_switched_off():
     walk = short.facts["keyboard"]
     assert len(walk["stops"]) == 3 and walk["ended"] == "budget"
     assert "keyboard" not in off.facts and "keyboard_ms" not in off.timings
+
+
+def test_the_deadline_is_the_smaller_of_the_seconds_and_a_share_of_the_page():
+    budget = KeyboardBudget(stops=80, seconds=1.0, share=0.35)
+    assert budget.deadline_s(page_s=2.0) == pytest.approx(0.7)  # a share of a slow page
+    assert budget.deadline_s(page_s=10.0) == 1.0  # never more than the seconds
+    assert budget.deadline_s(page_s=0.0) == 1.0  # the page's time unknown
+    assert KeyboardBudget(seconds=1.0, share=0).deadline_s(page_s=0.2) == 1.0
