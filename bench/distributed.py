@@ -9,7 +9,8 @@ and 8 requests at once per host, as bench/throughput.py measures the engine). Fo
 of workers: a new PostgreSQL database and a queue of its own; the workers (`massaudit worker`,
 each in its own process group) are started and waited for until the queue has them all as
 consumers; then `massaudit run --distributed` runs to completion, and its wall time is the
-configuration's. The CPU time of every process of the workers' trees (Python, the Playwright
+configuration's (the command's, and the run's own from the store: without the command's start-up
+and the scorecard). The CPU time of every process of the workers' trees (Python, the Playwright
 driver, every Chromium process) and of the coordinator's, read from /proc during the run (so
 the workers' start-up is not counted), gives the CPU-seconds a page: what scales with machines,
 while on one machine the cores bound what more workers can gain.
@@ -198,7 +199,9 @@ def stored(db: str) -> dict[str, Any]:
     engine = create_engine(db)
     try:
         with engine.connect() as conn:
-            runs = conn.execute(text("SELECT id, status FROM runs ORDER BY id")).all()
+            runs = conn.execute(
+                text("SELECT id, status, started_at, finished_at FROM runs ORDER BY id")
+            ).all()
             states = conn.execute(
                 text("SELECT state, count(*) FROM url_states GROUP BY state ORDER BY state")
             ).all()
@@ -207,7 +210,14 @@ def stored(db: str) -> dict[str, Any]:
     finally:
         engine.dispose()
     return {
-        "runs": [{"id": run_id, "status": status} for run_id, status in runs],
+        "runs": [
+            {
+                "id": run_id,
+                "status": status,
+                "seconds": round((finished - started).total_seconds(), 2) if finished else None,
+            }
+            for run_id, status, started, finished in runs
+        ],
         "url_states": {state: count for state, count in states},
         "pages": pages,
         "findings": findings,
@@ -251,6 +261,7 @@ def one_configuration(count: int, tmp: Path, args: argparse.Namespace) -> dict[s
             delete_queue(args.broker, queue)
         counts = stored(db)
     audited = counts["url_states"].get("audited", 0)
+    run_seconds = counts["runs"][-1]["seconds"] if counts["runs"] else None
     return {
         "workers": count,
         "concurrency_per_worker": args.concurrency,
@@ -258,6 +269,10 @@ def one_configuration(count: int, tmp: Path, args: argparse.Namespace) -> dict[s
         "seconds": round(seconds, 2),
         "pages_audited": audited,
         "pages_per_min": round(audited / seconds * 60, 1) if seconds else None,
+        # From the run's start to its end as stored: without the command's start-up and the
+        # scorecard written after the run.
+        "run_seconds": run_seconds,
+        "pages_per_min_in_run": round(audited / run_seconds * 60, 1) if run_seconds else None,
         "worker_cpu_seconds": round(worker_cpu.seconds, 1),
         "coordinator_cpu_seconds": round(coordinator_cpu.seconds, 1),
         "cpu_seconds_per_page": round(worker_cpu.seconds / audited, 3) if audited else None,
@@ -311,6 +326,9 @@ def main() -> None:
                 results.append(result)
                 print_result(result, results[0], cores)
 
+    audited = {result["pages_audited"] for result in results}
+    if len(audited) > 1:
+        print(f"the configurations audited different numbers of pages: {sorted(audited)}")
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -333,7 +351,8 @@ def print_result(result: dict[str, Any], first: dict[str, Any], cores: int) -> N
     print(
         f"{result['workers']} worker(s) on {cores} cores: {result['seconds']:.1f} s, "
         f"{result['pages_audited']} pages audited, {result['pages_per_min']} pages/min "
-        f"(x{speedup:.2f} of 1 worker), {result['cpu_seconds_per_page']} CPU-s/page in the "
+        f"(x{speedup:.2f} of the first; in the run itself {result['run_seconds']} s, "
+        f"{result['pages_per_min_in_run']} pages/min), {result['cpu_seconds_per_page']} CPU-s/page in the "
         f"workers ({result['cpu_seconds_per_page_with_coordinator']} with the coordinator), "
         f"load {result['load_average'][0]} -> {result['load_average'][1]}, "
         f"coordinator exit {result['coordinator_exit']}, "
