@@ -4,9 +4,10 @@ shown on hover but not on focus. Recorded as the `keyboard` fact; rules/checks/k
 
 The page stays where it is: while the walk runs, the tab's navigation guard answers every
 top-frame navigation with 204 No Content (the attempt is recorded, the page is not left), windows
-the page opens are recorded and closed, and afterwards scroll and focus are put back. The budget's
-seconds are one deadline for the whole step, setup and restore included. The Tab walk gets most
-of it; skip links, fields, hover and Shift+Tab back follow with what is left and are cut at the
+its script opens are recorded and not opened (others are closed), and afterwards field values,
+scroll and focus are put back. The budget gives one deadline for the whole step, setup and
+restore included (KeyboardBudget.deadline_s). The Tab walk gets most
+of it; skip links, hover, fields and Shift+Tab back follow with what is left and are cut at the
 deadline, keeping what they found by then (`truncated` says the walk or one of them was cut, so
 a slow machine records less, flagged as such). A page that stops answering is bounded by the
 caller's hard limit.
@@ -179,8 +180,8 @@ async def _after_walk(
 ) -> None:
     stops = fact["stops"]
     await _skip_links(page, session, stops, fact["skip_links"])
+    await _hover_only(page, fact["hover_only"])  # one round trip when CSS reveals nothing
     await _fields(page, session, stops, fact["fields"], popups)
-    await _hover_only(page, fact["hover_only"])
     await _walk_back(page, session, len(stops) + 2, fact["backward"], clock)
 
 
