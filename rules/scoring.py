@@ -202,6 +202,28 @@ def _is_wcag21_aa(rule: Any, catalogue: Catalogue) -> bool:
     return bool(versions) and versions <= set(WCAG21_VERSIONS)
 
 
+# Catalogue (by identity) -> its scored rules: rule id -> (dimension id, weight, whether a
+# failure of it makes the page non-compliant). A run scores thousands of pages (and again for
+# each "fix first" estimate) against one catalogue.
+_SCORED_RULES: dict[int, tuple[Catalogue, dict[str, tuple[str, float, bool]]]] = {}
+
+
+def _scored_rules(catalogue: Catalogue) -> dict[str, tuple[str, float, bool]]:
+    cached = _SCORED_RULES.get(id(catalogue))
+    if cached is not None and cached[0] is catalogue:
+        return cached[1]
+    scored: dict[str, tuple[str, float, bool]] = {}
+    for rule_id, rule in catalogue.rules.items():
+        dimension = _dimension_of(rule, catalogue)
+        if dimension is not None:
+            blocks = dimension.id == "accessibility" and rule.impact in BLOCKING_IMPACTS
+            scored[rule_id] = (dimension.id, rule.weight, blocks)
+    if len(_SCORED_RULES) > 16:  # catalogues built by tests; a run has one
+        _SCORED_RULES.clear()
+    _SCORED_RULES[id(catalogue)] = (catalogue, scored)
+    return scored
+
+
 def page_scores(rule_outcomes: Mapping[str, str], catalogue: Catalogue) -> dict[str, Any]:
     """Scores of one page from its rule outcomes (docs/scoring.md).
 
@@ -215,19 +237,19 @@ def page_scores(rule_outcomes: Mapping[str, str], catalogue: Catalogue) -> dict[
     failed = dict.fromkeys(DIMENSION_IDS, 0.0)
     review = dict.fromkeys(DIMENSION_IDS, 0)
     blocking = 0
+    scored = _scored_rules(catalogue)
     for rule_id, outcome in rule_outcomes.items():
-        rule = catalogue.rules.get(rule_id)
-        dimension = _dimension_of(rule, catalogue) if rule is not None else None
-        if dimension is None:
+        entry = scored.get(rule_id)
+        if entry is None:
             continue
+        dimension_id, weight, blocks = entry
         if outcome == "pass":
-            passed[dimension.id] += rule.weight
+            passed[dimension_id] += weight
         elif outcome == "fail":
-            failed[dimension.id] += rule.weight
-            if dimension.id == "accessibility" and rule.impact in BLOCKING_IMPACTS:
-                blocking += 1
+            failed[dimension_id] += weight
+            blocking += blocks
         elif outcome == "needs-review":
-            review[dimension.id] += 1
+            review[dimension_id] += 1
     scores: dict[str, Any] = {}
     for dim in DIMENSION_IDS:
         applicable = passed[dim] + failed[dim]

@@ -108,23 +108,31 @@ def upsert_url_states(s: Session, run_id: int, states: list[dict[str, Any]]) -> 
     rows = [
         {**_STATE_FIELDS, **st, "run_id": run_id, "updated_at": stamp} for st in by_key.values()
     ]
+    statement = _upsert_statement(dialect)
     for start in range(0, len(rows), _CHUNK):
-        statement = _INSERTS[dialect](UrlStateRow).values(rows[start : start + _CHUNK])
+        s.execute(statement, rows[start : start + _CHUNK])
+
+
+def _upsert_statement(dialect: str):
+    """The dialect's INSERT ... ON CONFLICT of one URL state, built once: executed with a list
+    of rows, it is compiled once and cached (a nightly run writes a state for every URL)."""
+    if dialect not in _UPSERTS:
+        statement = _INSERTS[dialect](UrlStateRow)
         new, old = statement.excluded, UrlStateRow
         backwards = or_(
             and_(new.state.in_(PENDING_STATES), old.state.in_(FINAL_STATES)),
             and_(new.state == "queued", old.state == "auditing"),
         )
-        s.execute(
-            statement.on_conflict_do_update(
-                index_elements=["run_id", "site_id", "url"],
-                set_={name: new[name] for name in (*_STATE_FIELDS, "updated_at")},
-                where=not_(backwards),
-            )
+        _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=["run_id", "site_id", "url"],
+            set_={name: new[name] for name in (*_STATE_FIELDS, "updated_at")},
+            where=not_(backwards),
         )
+    return _UPSERTS[dialect]
 
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_UPSERTS: dict[str, Any] = {}
 
 
 def _upsert_url_states_orm(s: Session, run_id: int, by_key: dict[tuple, dict[str, Any]]) -> None:
