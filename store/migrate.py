@@ -8,16 +8,18 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 
 from massaudit.store.schema import SCHEMA_VERSION, Base, MetaRow
 from massaudit.store.views import create_views, drop_views
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -35,7 +37,11 @@ class SchemaChange:
         return f"upgraded the store from schema {self.before} to {self.after}"
 
 
+# Alembic is imported only when a store needs more than opening (creating, stamping, upgrading,
+# doctor): its import costs more than a whole unchanged night's work on a small site.
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -44,6 +50,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @functools.cache
 def scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -57,6 +65,8 @@ def prepare(conn: Connection, create: bool) -> SchemaChange | None:
     store made before migrations (massaudit_meta, no alembic_version table) is stamped at its
     schema's revision first. Returns the schema change, if any, to report."""
     stored = _stored_schema(conn)
+    if stored == str(SCHEMA_VERSION) and _at_revision(conn, revision_id(SCHEMA_VERSION)):
+        return None  # the usual case: this massaudit's own schema, nothing to do
     if stored is None:
         if not create:
             raise SchemaProblem("no massaudit store here (check --db; `massaudit run` creates one)")
@@ -76,6 +86,8 @@ def prepare(conn: Connection, create: bool) -> SchemaChange | None:
     head = scripts().get_current_head()
     if current == head:
         return None
+    from alembic import command
+
     drop_views(conn)  # no revision has to mind them (store/views.py)
     command.upgrade(alembic_config(conn), "head")
     create_views(conn)
@@ -114,7 +126,16 @@ def _stored_schema(conn: Connection) -> str | None:
     return conn.scalar(select(MetaRow.value).where(MetaRow.key == "schema_version"))
 
 
+def _at_revision(conn: Connection, revision: str) -> bool:
+    """Whether Alembic's version table records exactly `revision` (read without Alembic)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return False
+    return list(conn.scalars(text("SELECT version_num FROM alembic_version"))) == [revision]
+
+
 def _context(conn: Connection) -> MigrationContext:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn)
 
 

@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-import textstat
-
 _SENTENCE_END = re.compile(r"[.!?…:;]['\")\]]*$")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])['\")\]]*\s+(?=[^a-z0-9])")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
@@ -47,6 +45,8 @@ def readability(text: str) -> Readability:
     found = sentences(text)
     counts = [len(words(s)) for s in found]
     total = sum(counts)
+    import textstat  # 0.4 s to import (pkg_resources): only a run that judges text pays it
+
     textstat.set_lang("en_US")
     grade = float(textstat.flesch_kincaid_grade(text)) if total else 0.0
     return Readability(
