@@ -51,6 +51,8 @@
       if (text.trim()) return clip(text, 120);
     }
     if (el.labels && el.labels.length) return clip(Array.from(el.labels).map((l) => l.textContent).join(" "), 120);
+    // A select's text is all its options: without a label its name is its title, else none.
+    if (el.localName === "select") return clip(el.getAttribute("title") || "", 120);
     const text = el.innerText || el.textContent || "";
     if (text.trim()) return clip(text, 120);
     const img = el.querySelector && el.querySelector("img[alt]");
