@@ -51,16 +51,9 @@ def judge_site_level(store: Store, run_id: int, catalogue: Catalogue) -> Counter
     rule_ids = site_rule_ids()
     for site_id, pages in by_site.items():
         judged = judge_site(pages, catalogue, settings.get(site_id))
-        for page_id in pages:
-            findings, outcomes = judged.get(page_id, ([], {}))
-            store.replace_rule_results(
-                run_id,
-                page_id,
-                rule_ids,
-                findings,
-                outcomes,
-                catalogue,
-            )
+        results = {page_id: judged.get(page_id, ([], {})) for page_id in pages}
+        store.replace_rule_results(run_id, rule_ids, results, catalogue)
+        for findings, _ in results.values():
             counts.update(f.outcome for f in findings)
     return counts
 

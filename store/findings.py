@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -11,6 +14,8 @@ from massaudit.rules.model import Finding
 from massaudit.rules.scoring import page_scores
 from massaudit.store.connection import StoreConnection, retried
 from massaudit.store.schema import FindingRow, PageRow
+
+_CHUNK = 500  # page ids a statement: under any database's bound parameters
 
 
 class FindingStore(StoreConnection):
@@ -31,26 +36,42 @@ class FindingStore(StoreConnection):
     def replace_rule_results(
         self,
         run_id: int,
-        page_id: int,
         rule_ids: set[str],
-        findings: list[Finding],
-        outcomes: dict[str, str],
+        results: Mapping[int, tuple[list[Finding], dict[str, str]]],
         catalogue: Catalogue,
     ) -> None:
-        """Replace one page's findings and outcomes of `rule_ids` (the site-level rules) only,
-        and score the page again from its new outcomes."""
+        """For each page of `results` (page id -> findings, outcomes): replace its findings and
+        outcomes of `rule_ids` (the site-level rules) only, and score it again from its new
+        outcomes. One transaction for all the pages; their artifacts are not read."""
+        if not results:
+            return
+        page_ids = sorted(results)
         with self.session() as s, s.begin():
-            s.execute(
-                delete(FindingRow).where(
-                    FindingRow.page_id == page_id, FindingRow.rule_id.in_(sorted(rule_ids))
+            stored = {
+                row.id: row
+                for start in range(0, len(page_ids), _CHUNK)
+                for row in s.execute(
+                    select(PageRow.id, PageRow.rule_outcomes, PageRow.error).where(
+                        PageRow.id.in_(page_ids[start : start + _CHUNK])
+                    )
                 )
-            )
-            page = s.get(PageRow, page_id)
-            kept = {k: v for k, v in (page.rule_outcomes or {}).items() if k not in rule_ids}
-            page.rule_outcomes = dict(sorted((kept | outcomes).items()))
-            if not page.error:
-                page.scores = page_scores(page.rule_outcomes, catalogue)
-            insert_findings(s, run_id, page_id, findings)
+            }
+            for start in range(0, len(page_ids), _CHUNK):
+                s.execute(
+                    delete(FindingRow).where(
+                        FindingRow.page_id.in_(page_ids[start : start + _CHUNK]),
+                        FindingRow.rule_id.in_(sorted(rule_ids)),
+                    )
+                )
+            for page_id in page_ids:
+                findings, outcomes = results[page_id]
+                row = stored[page_id]
+                kept = {k: v for k, v in (row.rule_outcomes or {}).items() if k not in rule_ids}
+                values: dict[str, Any] = {"rule_outcomes": dict(sorted((kept | outcomes).items()))}
+                if not row.error:
+                    values["scores"] = page_scores(values["rule_outcomes"], catalogue)
+                s.execute(update(PageRow).where(PageRow.id == page_id).values(**values))
+                insert_findings(s, run_id, page_id, findings)
 
     @retried
     def findings(self, run_id: int) -> list[FindingRow]:
