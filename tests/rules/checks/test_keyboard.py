@@ -1,7 +1,7 @@
 """The keyboard checks (rules/checks/keyboard.py) on saved keyboard walks, without a browser. The
 walks were recorded from tests/fixtures/keyboard/*.html by the real Chromium
-(tests/audits/test_keyboard.py records them again and compares); the cases are in
-tests/support/keyboard_fixtures.py."""
+(tests/audits/test_keyboard_walk.py walks the same pages and judges them again); the cases are
+in tests/support/keyboard_fixtures.py."""
 
 from __future__ import annotations
 
