@@ -1,7 +1,7 @@
 """A distributed run with 1, 2 and 3 workers on the same pages: wall time, pages a minute and
 CPU-seconds a page, with the machine's core count beside them.
 
-    .venv/bin/python bench/distributed.py [--pages 300] [--workers 1,2,3] [--concurrency 2]
+    .venv/bin/python bench/distributed.py [--pages 300] [--workers [0,]1,2,3] [--concurrency 2]
         [--checks all] [--postgres URL] [--broker URL] [--redis URL] [--json FILE]
 
 The corpus of bench/corpus.py, split over 3 hosts (3 ports on 127.0.0.1, a site each, no delay
@@ -13,7 +13,8 @@ configuration's (the command's, and the run's own from the store: without the co
 and the scorecard). The CPU time of every process of the workers' trees (Python, the Playwright
 driver, every Chromium process) and of the coordinator's, read from /proc during the run (so
 the workers' start-up is not counted), gives the CPU-seconds a page: what scales with machines,
-while on one machine the cores bound what more workers can gain.
+while on one machine the cores bound what more workers can gain. `--workers 0,1,2,3` adds the
+baseline: a single-process `massaudit run` on the same store and pages.
 
 Needs PostgreSQL, RabbitMQ and Redis on 127.0.0.1 (the defaults) and the distributed extra.
 """
@@ -235,11 +236,14 @@ def one_configuration(count: int, tmp: Path, args: argparse.Namespace) -> dict[s
         try:
             command = cli(
                 "run",
-                "--distributed",
                 *("--sites", str(tmp / "sites.toml"), "--db", db, "--out", str(logs / "out")),
-                *("--broker", args.broker, "--redis", args.redis, "--queue", queue),
                 *("--log", str(logs / "run.jsonl"), "--quiet", "--checks", args.checks),
             )
+            if count:
+                command += ["--distributed", "--broker", args.broker, "--redis", args.redis]
+                command += ["--queue", queue]
+            else:  # one process on its own, as many pages in flight as one worker
+                command += ["--concurrency", str(args.concurrency)]
             load_before = os.getloadavg()[0]
             started = time.perf_counter()
             coordinator = subprocess.Popen(
@@ -261,6 +265,8 @@ def one_configuration(count: int, tmp: Path, args: argparse.Namespace) -> dict[s
             delete_queue(args.broker, queue)
         counts = stored(db)
     audited = counts["url_states"].get("audited", 0)
+    # Without workers the run's one process did everything.
+    working = worker_cpu.seconds if count else coordinator_cpu.seconds
     run_seconds = counts["runs"][-1]["seconds"] if counts["runs"] else None
     return {
         "workers": count,
@@ -275,7 +281,7 @@ def one_configuration(count: int, tmp: Path, args: argparse.Namespace) -> dict[s
         "pages_per_min_in_run": round(audited / run_seconds * 60, 1) if run_seconds else None,
         "worker_cpu_seconds": round(worker_cpu.seconds, 1),
         "coordinator_cpu_seconds": round(coordinator_cpu.seconds, 1),
-        "cpu_seconds_per_page": round(worker_cpu.seconds / audited, 3) if audited else None,
+        "cpu_seconds_per_page": round(working / audited, 3) if audited else None,
         "cpu_seconds_per_page_with_coordinator": (
             round((worker_cpu.seconds + coordinator_cpu.seconds) / audited, 3) if audited else None
         ),
@@ -287,7 +293,12 @@ def one_configuration(count: int, tmp: Path, args: argparse.Namespace) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=300)
-    parser.add_argument("--workers", default="1,2,3", help="worker counts, comma-separated")
+    parser.add_argument(
+        "--workers",
+        default="1,2,3",
+        help="worker counts, comma-separated; 0: a single-process `massaudit run` on the same "
+        "store and pages, with --concurrency pages in flight (the baseline)",
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="pages in flight per worker")
     parser.add_argument("--checks", default="all", choices=("all", "axe"))
     parser.add_argument("--postgres", default=os.environ.get("MASSAUDIT_TEST_POSTGRES"))
@@ -348,8 +359,9 @@ def main() -> None:
 
 def print_result(result: dict[str, Any], first: dict[str, Any], cores: int) -> None:
     speedup = first["seconds"] / result["seconds"] if result["seconds"] else 0.0
+    workers = f"{result['workers']} worker(s)" if result["workers"] else "a single process"
     print(
-        f"{result['workers']} worker(s) on {cores} cores: {result['seconds']:.1f} s, "
+        f"{workers} on {cores} cores: {result['seconds']:.1f} s, "
         f"{result['pages_audited']} pages audited, {result['pages_per_min']} pages/min "
         f"(x{speedup:.2f} of the first; in the run itself {result['run_seconds']} s, "
         f"{result['pages_per_min_in_run']} pages/min), {result['cpu_seconds_per_page']} CPU-s/page in the "
