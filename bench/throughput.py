@@ -1,9 +1,11 @@
 """Pages per minute and peak memory: massaudit against the bare limit and pa11y-ci.
 
     .venv/bin/python bench/throughput.py [--pages 200] [--repeat 3] [--concurrency 2]
-                                         [--skip-pa11y] [--json FILE]
+                                         [--corpus DIR] [--adaptive] [--skip-pa11y]
+                                         [--skip-axe-cli] [--json FILE]
 
-On the same corpus (bench/corpus.py, served on 127.0.0.1) and in the same run it measures:
+On the same corpus (bench/corpus.py, or with `--corpus` any folder of saved pages,
+bench/corpus_dir.py; served on 127.0.0.1) and in the same run it measures:
 - limit: a minimal Playwright + axe-core loop with the same axe options and pages in flight
   (and "limit, JSON results": the same loop taking results as JSON text, the fastest we know);
 - massaudit run --checks axe: the nightly audit with axe rules only;
@@ -14,7 +16,10 @@ On the same corpus (bench/corpus.py, served on 127.0.0.1) and in the same run it
   screenshots' cost is its difference with the every-check run (which takes them, as a run
   does by default);
 - pa11y-ci (axe runner), installed by this script into bench/.cache/ and pointed at the
-  system Chromium.
+  system Chromium;
+- @axe-core/cli, installed the same way and run with Debian's chromedriver (bench/peers.py);
+- with `--adaptive`, massaudit with every check and its pages in flight adapting (no
+  `--concurrency`), whose chosen pages in flight over time it prints.
 It prints pages/min (median of the repeats), our ratios to both limits and to pa11y-ci, the
 peak RSS of each process tree (Python plus browser processes), and what the browser's second
 download of each page (the crawler fetched it first) costs against a page's whole audit, and
@@ -40,18 +45,21 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpus import massaudit_command, sites_toml, write_corpus  # noqa: E402
+from corpus import massaudit_command  # noqa: E402
+from corpus_dir import bench_pages  # noqa: E402
+from peers import axe_cli_commands, ensure_axe_cli, measure_together  # noqa: E402
 from proctree import RssSampler  # noqa: E402
+from run_findings import pages_in_flight  # noqa: E402
 
 from massaudit.audits.axe import AXE_VERSION, axe_source  # noqa: E402
 from massaudit.audits.browser import CHROMIUM_ARGS, find_chromium  # noqa: E402
 from massaudit.audits.page_scripts import AXE_RUN_OPTIONS  # noqa: E402
-from massaudit.pipeline.static_server import serve_directory  # noqa: E402
 
 CACHE = Path(__file__).parent / ".cache"
 PA11Y_CI_VERSION = "4.1.1"
 KEYBOARD_OFF = "massaudit, keyboard off"
 SCREENSHOTS_OFF = "massaudit, screenshots off"
+ADAPTIVE = "massaudit, adaptive"
 
 # Minimal loops: axe-core injected once per context as an init script, massaudit's run options
 # (tags and result types), one page per worker reused across navigations, results returned to
@@ -137,23 +145,26 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--corpus", type=Path, help="a folder of saved pages instead")
+    parser.add_argument("--adaptive", action="store_true")
     parser.add_argument("--skip-pa11y", action="store_true")
+    parser.add_argument("--skip-axe-cli", action="store_true")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     executable = find_chromium() or ""
     results: dict[str, list[tuple[float, int]]] = {}
     timings: list[dict[str, float]] = []  # massaudit's per-page timings, from its run logs
     shot_bytes: list[int] = []  # bytes of screenshots a page, of the every-check runs
+    in_flight: list[list[list[float]]] = []  # pages in flight over time, of the adaptive runs
     with tempfile.TemporaryDirectory(prefix="massaudit-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        paths = write_corpus(tmp / "corpus", args.pages)
         pa11y = None if args.skip_pa11y else ensure_pa11y_ci()
-        with serve_directory(tmp / "corpus") as base:
-            urls = [base + p for p in paths]
-            (tmp / "sites.toml").write_text(sites_toml(base, args.pages))
+        axe_cli = None if args.skip_axe_cli else ensure_axe_cli()
+        with bench_pages(tmp, args.pages, args.corpus) as (base, urls, sites):
+            args.pages = len(urls)
+            (tmp / "sites.toml").write_text(sites)
             no_keyboard = tmp / "no-keyboard"
             no_keyboard.mkdir()
-            sites = sites_toml(base, args.pages)
             (no_keyboard / "sites.toml").write_text(f"[checks]\nkeyboard_stops = 0\n\n{sites}")
             pa11y_config = tmp / "pa11y.json"
             pa11y_config.write_text(
@@ -199,6 +210,11 @@ def main() -> None:
                 KEYBOARD_OFF: lambda: massaudit_run(no_keyboard, args, "all", []),
                 SCREENSHOTS_OFF: lambda: massaudit_run(tmp, args, "all", [], "--screenshots", "0"),
             }
+            if args.adaptive:
+                runs[ADAPTIVE] = lambda: massaudit_run(tmp, args, "all", [], in_flight=in_flight)
+            if axe_cli is not None:
+                commands = axe_cli_commands(axe_cli, urls, args.concurrency, executable)
+                runs["@axe-core/cli"] = lambda: measure_together(commands)
             if pa11y is not None:
                 runs["pa11y-ci"] = lambda: measure([str(pa11y), "--config", str(pa11y_config)])
             for repeat in range(args.repeat):
@@ -219,14 +235,18 @@ def main() -> None:
             "peak_rss_mib": round(max(p for _, p in samples) / 2**20, 1),
             "repeats_seconds": [round(s, 2) for s, _ in samples],
         }
-    print(f"\n{args.pages} pages, {args.concurrency} in flight, median of {args.repeat}:")
+    where = f" of {args.corpus}" if args.corpus else ""
+    print(f"\n{args.pages} pages{where}, {args.concurrency} in flight, median of {args.repeat}:")
+    print(f"  load average {os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores")
     for name, row in report.items():
         print(
             f"  {name:26s} {row['pages_per_min']:7.1f} pages/min  "
             f"peak RSS {row['peak_rss_mib']:7.1f} MiB"
         )
     ratios = {}
-    for name in ("massaudit --checks axe", "massaudit (every check)"):
+    for name in ("massaudit --checks axe", "massaudit (every check)", ADAPTIVE):
+        if name not in report:
+            continue
         ours = report[name]["pages_per_min"]
         ratios[name] = {
             "of_limit": round(ours / report["limit"]["pages_per_min"], 3),
@@ -239,7 +259,13 @@ def main() -> None:
         if "pa11y-ci" in report:
             ratios[name]["x_pa11y_ci"] = round(ours / report["pa11y-ci"]["pages_per_min"], 2)
             line += f", {ratios[name]['x_pa11y_ci']:.1f}x pa11y-ci"
+        if "@axe-core/cli" in report:
+            ratios[name]["x_axe_cli"] = round(ours / report["@axe-core/cli"]["pages_per_min"], 2)
+            line += f", {ratios[name]['x_axe_cli']:.1f}x @axe-core/cli"
         print(line)
+    for n, history in enumerate(in_flight, 1):
+        steps = ", ".join(f"{pages:g} at {seconds:g} s" for seconds, pages in history)
+        print(f"  {ADAPTIVE}, run {n}: pages in flight {steps}")
     fetch = document_fetch_share(timings)
     if fetch:
         print(
@@ -276,6 +302,8 @@ def main() -> None:
                     "chromium": executable,
                     "axe_core": AXE_VERSION,
                     "pa11y_ci": None if args.skip_pa11y else PA11Y_CI_VERSION,
+                    "corpus": str(args.corpus) if args.corpus else None,
+                    "pages_in_flight": in_flight,
                     "results": report,
                     "ratios": ratios,
                     "document_fetch": fetch,
@@ -295,13 +323,18 @@ def massaudit_run(
     timings: list[dict[str, float]],
     *flags: str,
     shot_bytes: list[int] | None = None,
+    in_flight: list[list[list[float]]] | None = None,
 ) -> tuple[float, int]:
+    """One massaudit run; with `in_flight`, its pages in flight adapt, and are kept there."""
     db = tmp / f"run-{checks}-{time.monotonic_ns()}.sqlite"
     log = db.with_suffix(".jsonl")
-    command = massaudit_command(tmp, db=db, log=log, concurrency=args.concurrency, checks=checks)
+    concurrency = None if in_flight is not None else args.concurrency
+    command = massaudit_command(tmp, db=db, log=log, concurrency=concurrency, checks=checks)
     measured = measure([*command, *flags])
     if shot_bytes is not None:
         shot_bytes.extend(screenshot_bytes_per_page(db))
+    if in_flight is not None:
+        in_flight.append(pages_in_flight(log))
     for line in log.read_text(encoding="utf-8").splitlines():
         event = json.loads(line)
         if event.get("event") == "page audited" and event.get("timings"):
