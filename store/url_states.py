@@ -119,8 +119,9 @@ def _upsert_statement(dialect: str):
     if dialect not in _UPSERTS:
         statement = _INSERTS[dialect](UrlStateRow)
         new, old = statement.excluded, UrlStateRow
+        # Comparisons, not IN: an IN's expanding parameters cannot be executed with many rows.
         backwards = or_(
-            and_(new.state.in_(PENDING_STATES), old.state.in_(FINAL_STATES)),
+            and_(_any_of(new.state, PENDING_STATES), _any_of(old.state, FINAL_STATES)),
             and_(new.state == "queued", old.state == "auditing"),
         )
         _UPSERTS[dialect] = statement.on_conflict_do_update(
@@ -129,6 +130,10 @@ def _upsert_statement(dialect: str):
             where=not_(backwards),
         )
     return _UPSERTS[dialect]
+
+
+def _any_of(column: Any, values: tuple[str, ...]) -> Any:
+    return or_(*(column == value for value in values))
 
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

@@ -30,3 +30,21 @@ def test_unchanged_pages_with_and_without_a_reason(tmp_path):
     }
     assert queued == [("s", "http://x/d", 0, None, None)]
     store.close()
+
+
+def test_many_states_in_one_write_and_final_states_never_move_back(tmp_path):
+    store = Store(str(tmp_path / "audit.sqlite"))
+    run_id = store.begin_run({"sites": []}, {"audit": {}}, VERSIONS)
+    urls = [f"http://x/{n}" for n in range(450)]  # more than one statement's rows
+    store.record_url_states(
+        run_id, [{"site_id": "s", "url": u, "state": "queued", "depth": 1} for u in urls]
+    )
+    finals = [{"site_id": "s", "url": u, "state": "audited", "status": 200} for u in urls[:300]]
+    auditing = [{"site_id": "s", "url": u, "state": "auditing"} for u in urls[300:]]
+    store.record_url_states(run_id, finals + auditing)
+    store.record_url_states(
+        run_id, [{"site_id": "s", "url": u, "state": "queued", "depth": 1} for u in urls]
+    )
+    assert store.state_counts(run_id) == {"audited": 300, "auditing": 150}
+    assert {r.status for r in store.url_states(run_id) if r.state == "audited"} == {200}
+    store.close()
