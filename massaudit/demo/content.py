@@ -64,6 +64,7 @@ DEFECT_RULES: dict[str, tuple[str, ...]] = {
     "focus-loads-page": (),
     "select-navigates": (),
     "hover-only-tooltip": (),
+    "focus-order-jump": (),
 }
 
 # Each planted defect and the massaudit rule ids (rules/checks/) that fail because of it.
@@ -88,6 +89,9 @@ EQUITY_RULES: dict[str, tuple[str, ...]] = {
     "select-navigates": ("change-on-input",),
     "hover-only-tooltip": ("hover-only-content",),
 }
+
+# Planted keyboard problems a person has to judge: the keyboard rule ids that need review.
+REVIEW_RULES: dict[str, tuple[str, ...]] = {"focus-order-jump": ("focus-order",)}
 
 _SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -135,6 +139,11 @@ class Page:
     def expected_violations(self) -> frozenset[str]:
         """axe rule ids this page should violate, derived from its planted defects."""
         return frozenset(rule for defect in self.defects for rule in DEFECT_RULES[defect])
+
+    @property
+    def expected_review(self) -> frozenset[str]:
+        """Keyboard rule ids that should need review on this page, from its planted defects."""
+        return frozenset(rule for d in self.defects for rule in REVIEW_RULES.get(d, ()))
 
     @property
     def expected_equity(self) -> frozenset[str]:

@@ -95,6 +95,20 @@ def test_every_planted_equity_problem_found_and_clean_pages_clean(demo):
     assert equity_by_path(out / "massaudit.sqlite") == expected
 
 
+def test_keyboard_reviews_exactly_where_planted(demo):
+    """Keyboard findings a person has to judge: only the planted one, on its page."""
+    out, _ = demo
+    found = {}
+    for url, rule_id in query(
+        out / "massaudit.sqlite",
+        "SELECT p.url, f.rule_id FROM findings f JOIN pages p ON p.id = f.page_id "
+        "WHERE f.outcome = 'needs-review' AND f.category = 'keyboard'",
+    ):
+        found.setdefault("/" + url.split("/", 3)[3], set()).add(rule_id)
+    expected = {path: set(page.get("review", [])) for path, page in GROUND_TRUTH["pages"].items()}
+    assert found == {path: rules for path, rules in expected.items() if rules}
+
+
 def test_facts_collected_once_per_page_next_to_axe(demo):
     from massaudit.store.db import decompress_artifacts
 

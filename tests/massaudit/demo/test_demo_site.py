@@ -22,6 +22,7 @@ from massaudit.demo.content import (
     DEFECT_RULES,
     EQUITY_RULES,
     GROUND_TRUTH_PATH,
+    REVIEW_RULES,
     load_content,
     site_scopes,
 )
@@ -195,7 +196,7 @@ def test_ground_truth_covers_exactly_the_built_pages(
     _, paths = built
     assert set(ground_truth["pages"]) == set(paths)
     for path, entry in ground_truth["pages"].items():
-        assert set(entry) == {"violations", "equity"}, path
+        assert set(entry) - {"review"} == {"violations", "equity"}, path
         assert entry["violations"] == sorted(set(entry["violations"])), path
         assert entry["equity"] == sorted(set(entry["equity"])), path
 
@@ -217,6 +218,12 @@ def test_equity_ground_truth_agrees_with_planted_defects(ground_truth: dict) -> 
     planted = [p for p, e in ground_truth["pages"].items() if e["equity"]]
     assert len(planted) >= 10
     assert set(EQUITY_RULES) <= set(DEFECT_RULES)
+
+
+def test_review_ground_truth_agrees_with_planted_defects(ground_truth: dict) -> None:
+    for page in load_content().pages:
+        assert set(ground_truth["pages"][page.path].get("review", [])) == page.expected_review
+    assert set(REVIEW_RULES) <= set(DEFECT_RULES)
 
 
 def test_planted_problems(ground_truth: dict) -> None:
