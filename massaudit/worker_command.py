@@ -7,13 +7,19 @@ import argparse
 import logging
 import os
 import socket
-from typing import Any
+import sys
+import time
+from typing import TYPE_CHECKING, Any
 
 from massaudit import __version__, arguments
+
+if TYPE_CHECKING:
+    from massaudit.store.db import Store
 
 DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 DEFAULT_QUEUE = "massaudit.audit"
+STORE_POLL_SECONDS = 2.0
 
 
 class DistributedUsageError(ValueError):
@@ -94,12 +100,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Consume the queue until stopped (SIGTERM or Ctrl-C finish the pages in hand first)."""
     _check_postgres("--db", args.db)
     from massaudit.audits.browser import check_chromium
-    from massaudit.db_command import open_store
     from massaudit.pipeline.distributed.broker import TASK_NAME, celery_app
     from massaudit.pipeline.distributed.worker import AuditWorker
 
     check_chromium()
-    store = open_store(args.db)
+    store = open_worker_store(args.db)
     worker = AuditWorker(store, args.redis, concurrency=args.concurrency, tool_version=__version__)
     app = celery_app(args.broker, args.queue)
 
@@ -127,6 +132,54 @@ def cmd_worker(args: argparse.Namespace) -> int:
     finally:
         worker.close()
     return 0
+
+
+def open_worker_store(db: str, poll_seconds: float = STORE_POLL_SECONDS) -> Store:
+    """The runs' store. Workers may start before the first `run --distributed` has created it
+    (services started together): then the worker waits for it, saying so once, instead of
+    exiting; any other problem with --db is the usual one-line error."""
+    from massaudit.db_command import open_store
+    from massaudit.store.connection import StoreError
+
+    said = False
+    while True:
+        try:
+            return open_store(db)
+        except StoreError:
+            if not _no_store_yet(db):
+                raise
+        if not said:
+            print(
+                f"massaudit: no massaudit store at --db {_shown(db)} yet: waiting for "
+                "`massaudit run --distributed` to create it",
+                file=sys.stderr,
+                flush=True,
+            )
+            said = True
+        time.sleep(poll_seconds)
+
+
+def _no_store_yet(db: str) -> bool:
+    """Whether the database answers and holds no massaudit store (nor part of one)."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from massaudit.store.connection import database_url
+
+    engine = create_engine(database_url(db))
+    try:
+        with engine.connect() as connection:
+            return not inspect(connection).get_table_names()
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _shown(db: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(db).render_as_string(hide_password=True)
 
 
 def _deliveries(request: Any) -> int:
