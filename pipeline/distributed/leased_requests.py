@@ -1,7 +1,9 @@
 """Every document request of a distributed run goes through its host's lease in Redis
 (pipeline/distributed/host_leases.py): the coordinator's crawl (`LeaseMiddleware`, in Scrapy's
 downloader) and each worker's browser (`LeasedFetcher`, the auditor's document fetcher), so all
-of them together keep a host's concurrency_per_host and download_delay."""
+of them together keep a host's concurrency_per_host and download_delay. Each marks its lease
+sent when the answer's headers arrive (the request has surely left by then), so the host's next
+request waits for the delay from the moment this one went out, not from its grant."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from scrapy import signals
 
 from massaudit.crawler.middlewares import retry_after_seconds, url_host
 from massaudit.crawler.politeness import PoliteResponse
@@ -63,16 +66,27 @@ async def _note_retry_after(leases: HostLeases, host: str, status: int, value: A
 
 class LeaseMiddleware:
     """Scrapy downloader middleware: a request to a run's host waits for a lease, held until
-    its answer (or failure) comes back. Last before the download, so robots.txt, sitemaps and
-    retries each take their own; a Retry-After moves the host's next allowed time for all."""
+    its answer (or failure) comes back and marked sent when the answer's headers arrive. Last
+    before the download, so robots.txt, sitemaps and retries each take their own; a Retry-After
+    moves the host's next allowed time for all."""
 
     def __init__(self, leases: HostLeases, limits: dict[str, HostLimit]) -> None:
         self.leases = leases
         self.limits = limits
+        self._marking: set[asyncio.Future] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> LeaseMiddleware:
-        return cls(*CRAWL_LEASES[crawler.settings[LEASES_SETTING]])
+        middleware = cls(*CRAWL_LEASES[crawler.settings[LEASES_SETTING]])
+        crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
+        return middleware
+
+    def headers_received(self, request: Any, **_: Any) -> None:
+        lease: Lease | None = request.meta.get(LEASE_META)
+        if lease is not None:
+            marking = asyncio.ensure_future(self.leases.mark_sent(lease))
+            self._marking.add(marking)
+            marking.add_done_callback(self._marking.discard)
 
     async def process_request(self, request: Any, spider: Any = None) -> None:
         host = url_host(request.url)
@@ -135,7 +149,9 @@ class LeasedFetcher:
         if host is None or limit is None:
             raise PermissionError(f"{url} is on none of the run's hosts")
         sent = {"User-Agent": self.user_agent, **dict(headers), **self.host_headers.get(host, {})}
-        async with self.leases.holding(host, concurrency=limit.concurrency, delay=limit.delay):
+        async with self.leases.holding(
+            host, concurrency=limit.concurrency, delay=limit.delay
+        ) as lease:
             try:
                 async with self._client().request(
                     method,
@@ -145,6 +161,7 @@ class LeasedFetcher:
                     allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(total=limit.timeout),
                 ) as response:
+                    await self.leases.mark_sent(lease)
                     content = await response.content.read(limit.max_bytes + 1)
                     if len(content) > limit.max_bytes:
                         raise ConnectionError(f"{url}: larger than {limit.max_bytes} bytes")

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 
+import pytest
 from distributed_run import (
     Workers,
     findings_by_page,
@@ -35,13 +36,15 @@ sys.path.insert(0, str(REPO / "bench"))
 from corpus import write_corpus  # noqa: E402
 from request_log import max_in_flight  # noqa: E402
 
-HOSTS, PAGES_EACH, DELAY, CONCURRENCY = 3, 100, 0.2, 2
-SERVER_SLACK = 0.02  # the server's own timestamps (bench/politeness.py allows the same)
-# A lease spaces the grants of a host's requests; on a loaded machine a request leaves its
-# process up to tens of milliseconds after its grant (measured: 40 ms at a load of 20 on 2 cores).
-GRANT_TO_SEND = 0.045
+HOSTS, PAGES_EACH, DELAY, CONCURRENCY = 3, 100, 0.1, 2
+# The server's receive timestamps are the kernel's, turned into time.monotonic by reading both
+# clocks once a request: a few milliseconds at most between two requests on a loaded machine.
+CLOCK_CONVERSION = 0.005
 
 
+# Two runs of 300 pages: about 3 minutes on 2 idle cores, but several times that when other
+# jobs share them; the suite's 600 s would fail it for the machine's load, not for the run.
+@pytest.mark.timeout(1800)
 def test_a_worker_killed_mid_run_loses_and_doubles_nothing(tmp_path, postgres_url):
     with services(postgres_url) as found:
         write_corpus(tmp_path / "site", PAGES_EACH)
@@ -82,7 +85,7 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(tmp_path, postgres_ur
             assert documents, f"host {number} answered nothing"
             assert max_in_flight(documents) <= CONCURRENCY
             starts = [hit.start for hit in documents]
-            # Each lease moves the host's next allowed time by 0.5 to 1.5 times the delay, as
-            # Scrapy randomises it.
+            # Each request keeps the host's next one 0.5 to 1.5 times the delay behind the
+            # moment it went out, as Scrapy randomises it.
             gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-            assert min(gaps) >= 0.5 * DELAY - SERVER_SLACK - GRANT_TO_SEND
+            assert min(gaps) >= 0.5 * DELAY - CLOCK_CONVERSION

@@ -1,6 +1,7 @@
 """Per-host leases against the real Redis: several processes never exceed a host's concurrency,
-grants keep the delay apart, a dead holder's lease expires, a Retry-After holds everyone back,
-and an unreachable Redis makes callers wait instead of skipping the limit."""
+grants keep the delay apart, counted from when the earlier request went out, a dead holder's
+lease expires, a Retry-After holds everyone back, and an unreachable Redis makes callers wait
+instead of skipping the limit."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ async def task(leases, counter, seen, grants):
     for _ in range(rounds):
         lease = await leases.acquire(host, concurrency=concurrency, delay=delay)
         grants.append(lease.granted_at)
+        await leases.mark_sent(lease)  # its request went out
         seen.append(await counter.incr(prefix + ":holding"))
         await asyncio.sleep(hold)
         await counter.decr(prefix + ":holding")
@@ -121,6 +123,57 @@ def test_without_randomizing_grants_are_a_whole_delay_apart(redis_place):
     assert min(gaps([lease.granted_at for lease in taken])) >= 0.1
 
 
+def redis_now(url: str) -> float:
+    client = redis.Redis.from_url(url)
+    try:
+        seconds, micros = client.time()
+        return seconds + micros / 1_000_000
+    finally:
+        client.close()
+
+
+def test_the_next_grant_waits_for_the_request_to_go_out_then_for_the_delay(redis_place):
+    """A request that leaves late (a loaded machine) still keeps the next one a delay behind it:
+    the delay counts from its mark, and nothing is granted on the host before the mark."""
+    url, prefix = redis_place
+    leases = HostLeases(url, prefix=prefix)
+    first = leases.acquire_blocking("a.example", concurrency=2, delay=0.1, randomize=False)
+    assert first.delay == pytest.approx(0.1)
+    granted: list[Lease] = []
+    waiter = threading.Thread(
+        target=lambda: granted.append(
+            leases.acquire_blocking("a.example", concurrency=2, delay=0.1, randomize=False)
+        )
+    )
+    waiter.start()
+    time.sleep(0.4)  # four delays: a place is free, but the first request has not gone out
+    assert not granted
+    before_mark = redis_now(url)
+    leases.mark_sent_blocking(first)
+    waiter.join(timeout=30)
+    (second,) = granted
+    assert second.granted_at >= before_mark + 0.1
+    leases.mark_sent_blocking(first)  # a mark again (its answer lost, say) changes nothing
+    before_release = redis_now(url)
+    leases.release_blocking(second)  # released unmarked: it counts as sent now
+    third = leases.acquire_blocking("a.example", concurrency=2, delay=0, randomize=False)
+    assert third.granted_at >= before_release + 0.1
+    for lease in (first, third):
+        leases.release_blocking(lease)
+    asyncio.run(leases.aclose())
+
+
+def test_a_holder_dead_before_its_request_went_out_holds_the_host_back_briefly(redis_place):
+    url, prefix = redis_place
+    dead_worker = HostLeases(url, prefix=prefix, unsent_seconds=0.5)
+    never_sent = dead_worker.acquire_blocking("a.example", concurrency=2, delay=0.05)
+    live_worker = HostLeases(url, prefix=prefix)
+    taken = live_worker.acquire_blocking("a.example", concurrency=2, delay=0.05)
+    assert 0.5 <= taken.granted_at - never_sent.granted_at < 5
+    live_worker.release_blocking(taken)
+    dead_worker.release_blocking(never_sent)
+
+
 def test_hosts_are_independent_and_a_release_frees_the_place_at_once(redis_place):
     url, prefix = redis_place
     leases = HostLeases(url, prefix=prefix)
@@ -154,6 +207,7 @@ def test_threads_share_one_host_within_its_concurrency(redis_place):
     def worker():
         for _ in range(3):
             lease = leases.acquire_blocking("a.example", concurrency=2, delay=0.01)
+            leases.mark_sent_blocking(lease)
             with lock:
                 holding[0] += 1
                 holding[1] = max(holding)
@@ -319,6 +373,8 @@ def test_bad_arguments_are_refused_with_the_fix(redis_place):
         leases.acquire_blocking("a.example", concurrency=1, delay=-1)
     with pytest.raises(ValueError, match="lease_seconds must be above 0"):
         HostLeases(url, lease_seconds=0)
+    with pytest.raises(ValueError, match="unsent_seconds must be above 0"):
+        HostLeases(url, unsent_seconds=0)
 
 
 def test_keys_share_one_cluster_slot_and_ignore_the_hosts_case():
