@@ -365,7 +365,8 @@ def print_result(result: dict[str, Any], first: dict[str, Any], cores: int) -> N
         f"{result['pages_audited']} pages audited, {result['pages_per_min']} pages/min "
         f"(x{speedup:.2f} of the first; in the run itself {result['run_seconds']} s, "
         f"{result['pages_per_min_in_run']} pages/min), {result['cpu_seconds_per_page']} CPU-s/page in the "
-        f"workers ({result['cpu_seconds_per_page_with_coordinator']} with the coordinator), "
+        f"{'workers' if result['workers'] else 'process'} "
+        f"({result['cpu_seconds_per_page_with_coordinator']} with the coordinator), "
         f"load {result['load_average'][0]} -> {result['load_average'][1]}, "
         f"coordinator exit {result['coordinator_exit']}, "
         f"runs {[run['status'] for run in result['stored']['runs']]}",
