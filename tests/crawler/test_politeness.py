@@ -8,6 +8,7 @@ tests/pipeline/test_nightly_requests.py.
 from __future__ import annotations
 
 import asyncio
+import time
 import tomllib
 
 import scrapy
@@ -54,6 +55,29 @@ def test_the_browsers_requests_go_first_in_their_hosts_queue_in_order():
         return [request.url.rsplit("/", 1)[1] for request, _ in slot.queue]
 
     assert asyncio.run(queued_order()) == ["probe", "frame", "crawler-1", "crawler-2"]
+
+
+def test_a_hosts_delay_counts_from_when_a_request_starts_downloading():
+    """Not from when it left the queue: the time in between (middlewares, a busy event loop)
+    must not shorten the gap the server sees."""
+
+    class Handlers:
+        async def download_request_async(self, request):
+            started.append(slot.lastseen)
+            return scrapy.http.Response(request.url, status=200)
+
+    async def download() -> None:
+        downloader = PoliteDownloader(get_crawler(settings_dict={"LOG_ENABLED": False}))
+        downloader.handlers = Handlers()
+        slot.lastseen = time.monotonic() - 5.0  # dequeued 5 s before it started
+        before = time.monotonic()
+        await downloader._download(slot, _request("/page"))
+        assert started[0] >= before
+
+    slot = Slot(concurrency=1, delay=0.2, jitter=0.5)
+    started: list[float] = []
+    asyncio.run(download())
+    assert len(started) == 1
 
 
 def _sites(*entries: str) -> SitesConfig:
