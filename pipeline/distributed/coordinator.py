@@ -23,6 +23,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.crawler.frontier import AUDITED, SKIPPED
 from massaudit.crawler.items import FetchedPage, ResumeState, UrlOutcome
+from massaudit.crawler.politeness import RequestTally
 from massaudit.crawler.settings import crawl_settings
 from massaudit.crawler.sites import SitesConfig
 from massaudit.crawler.spider import SiteSpider
@@ -34,6 +35,7 @@ from massaudit.pipeline.distributed.leased_requests import (
     LEASES_SETTING,
     host_limits,
 )
+from massaudit.pipeline.distributed.request_counts import RunRequestCounts, run_key
 from massaudit.pipeline.hooks import AuditHooks
 from massaudit.pipeline.run_log import RunLog
 from massaudit.pipeline.run_options import RunError
@@ -113,6 +115,9 @@ def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
         if lock is None:
             raise RunError(f"run {run_id} has a coordinator already (its advisory lock is held)")
         leases = HostLeases(options.redis_url)
+        request_counts = RunRequestCounts(options.redis_url)
+        run = await loop.run_in_executor(None, store.get_run, run_id)
+        counts_key = run_key(run_id, run.started_at)
         publisher: JobPublisher | None = None
         beating = asyncio.ensure_future(_heartbeat(store, run_id, options.heartbeat_seconds))
         try:
@@ -130,6 +135,7 @@ def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
             CRAWL_LEASES[settings[LEASES_SETTING]] = (leases, limits)
             runner = AsyncCrawlerRunner(settings)
             crawler = runner.create_crawler(SiteSpider)
+            tally = RequestTally(crawler)
             fatal: list[BaseException] = []
 
             def stop(exc: BaseException) -> None:
@@ -151,6 +157,7 @@ def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
                 await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
             finally:
                 await loop.run_in_executor(None, hooks.close_writer)
+                await loop.run_in_executor(None, request_counts.add, counts_key, tally.counts)
             if fatal:
                 raise fatal[0]
             log.event("crawl finished", published=publisher.published)
@@ -162,6 +169,8 @@ def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
                 await loop.run_in_executor(None, publisher.close)
             await leases.aclose()
             await loop.run_in_executor(None, lock.close)
+            summary.requests = await loop.run_in_executor(None, request_counts.read, counts_key)
+            request_counts.close()
         _tally_from_store(store, run_id, summary)
 
     return crawl

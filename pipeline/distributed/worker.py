@@ -15,7 +15,8 @@ import logging
 import os
 import signal
 import threading
-from dataclasses import asdict, dataclass, replace
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from massaudit.audits.collector import Auditor, AuditSettings
@@ -24,11 +25,17 @@ from massaudit.audits.keyboard import keyboard_budget
 from massaudit.crawler.credentials import CredentialError, host_headers
 from massaudit.crawler.items import FetchedPage
 from massaudit.crawler.settings import user_agent
-from massaudit.crawler.sites import SitesConfig
+from massaudit.crawler.sites import Site, SitesConfig
 from massaudit.pipeline.distributed.broker import POISON_DELIVERIES
 from massaudit.pipeline.distributed.host_leases import HostLeases
 from massaudit.pipeline.distributed.jobs import AuditJob
 from massaudit.pipeline.distributed.leased_requests import LeasedFetcher, host_limits
+from massaudit.pipeline.distributed.refetch import refetch, with_download
+from massaudit.pipeline.distributed.request_counts import (
+    RunRequestCounts,
+    not_yet_added,
+    run_key,
+)
 from massaudit.pipeline.hooks import _page_outcome
 from massaudit.pipeline.run_options import resumed_options
 from massaudit.pipeline.screenshots import RunScreenshots
@@ -52,9 +59,13 @@ class RunContext:
 
     run_id: int
     auditor: Auditor
+    fetcher: LeasedFetcher
+    sites: dict[str, Site]
     checks: dict[str, CheckSettings]
     allowed_hosts: dict[str, tuple[str, ...]]
     screenshots: RunScreenshots
+    counts_key: str  # the run's request counts in Redis
+    requests_added: Counter[str] = field(default_factory=Counter)
 
 
 class AuditWorker:
@@ -77,6 +88,7 @@ class AuditWorker:
         self._fetchers: list[LeasedFetcher] = []
         self._runs: dict[int, RunContext | None] = {}
         self._lock = threading.Lock()
+        self._request_counts = RunRequestCounts(redis_url)
 
     def handle(self, message: Any, deliveries: int = 0) -> str:
         """Audit, judge and store the page of one job; what became of it (STORED, ...).
@@ -91,6 +103,8 @@ class AuditWorker:
         if self.store.url_state(job.run_id, job.site_id, job.url) in FINAL_STATES:
             log.warning("page stored already, nothing to do: %s", job.url)
             return ALREADY_STORED
+        if job.download is None and deliveries < POISON_DELIVERIES:  # published again
+            job = self._refetched(context, job)
         page = job.page()
         if deliveries >= POISON_DELIVERIES:
             error = (
@@ -107,7 +121,31 @@ class AuditWorker:
         artifacts = asyncio.run_coroutine_threadsafe(
             self._audit(context, page, document), self.loop
         ).result()
-        return self._store(context, job, page, artifacts)
+        stored = self._store(context, job, page, artifacts)
+        self._add_requests(context)
+        return stored
+
+    def _add_requests(self, context: RunContext) -> None:
+        """The browser's requests since the last addition, to the run's counts in Redis."""
+
+        async def snapshot() -> Counter[str]:  # on the loop that counts them
+            return Counter(context.auditor.requests)
+
+        now = asyncio.run_coroutine_threadsafe(snapshot(), self.loop).result()
+        with self._lock:
+            fresh = not_yet_added(now, context.requests_added)
+        self._request_counts.add(context.counts_key, fresh)
+
+    def _refetched(self, context: RunContext, job: AuditJob) -> AuditJob:
+        site = context.sites.get(job.site_id)
+        if site is None:
+            return job
+        requests: Counter[str] = Counter()
+        fetched = asyncio.run_coroutine_threadsafe(
+            refetch(context.fetcher, site, job.url, requests), self.loop
+        ).result()
+        self._request_counts.add(context.counts_key, requests)
+        return job if fetched is None else with_download(job, fetched)
 
     def _store(
         self, context: RunContext, job: AuditJob, page: FetchedPage, artifacts: PageArtifacts
@@ -196,15 +234,18 @@ class AuditWorker:
             user_agent=agent,
             host_headers=credentials,
         )
-        auditor = asyncio.run_coroutine_threadsafe(
+        auditor, fetcher = asyncio.run_coroutine_threadsafe(
             self._new_auditor(settings, sites, agent, credentials), self.loop
         ).result()
         return RunContext(
             run_id,
             auditor,
+            fetcher,
+            {site.id: site for site in sites.sites},
             check_settings(sites.to_dict()),
             {site.id: site.allowed_hosts for site in sites.sites},
             RunScreenshots.for_run(self.store, run_id, self.catalogue, settings),
+            run_key(run_id, run.started_at),
         )
 
     async def _new_auditor(
@@ -213,12 +254,12 @@ class AuditWorker:
         sites: SitesConfig,
         agent: str,
         credentials: dict[str, dict[str, str]],
-    ) -> Auditor:
+    ) -> tuple[Auditor, LeasedFetcher]:
         if self._leases is None:  # its connections belong to this loop
             self._leases = HostLeases(self.redis_url)
         fetcher = LeasedFetcher(self._leases, host_limits(sites), agent, credentials)
         self._fetchers.append(fetcher)
-        return Auditor(settings, fetcher=fetcher)
+        return Auditor(settings, fetcher=fetcher), fetcher
 
     def close(self) -> None:
         """Close the browsers and the leases' connections, then stop the loop."""
@@ -237,6 +278,7 @@ class AuditWorker:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
+            self._request_counts.close()
 
 
 def _fault(url: str) -> None:
