@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 from local_server import QuietHandler, serve_handler
-from redis_server import delete_prefix, redis_url_or_skip, unique_prefix
+from redis_server import prefixed_redis, redis_url_or_skip
 
 from massaudit.crawler.sites import parse_sites
 from massaudit.pipeline.distributed.host_leases import HostLeases
@@ -45,10 +45,7 @@ class Handler(QuietHandler):
 
 @pytest.fixture
 def redis_prefix():
-    url = redis_url_or_skip()
-    prefix = unique_prefix()
-    yield url, prefix
-    delete_prefix(url, prefix)
+    yield from prefixed_redis(redis_url_or_skip())
 
 
 def test_a_page_fetched_again_carries_what_the_crawler_would_have(redis_prefix):
