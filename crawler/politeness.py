@@ -47,14 +47,25 @@ class PoliteDownloader(Downloader):
     """Scrapy's downloader with the browser's requests first in their host's queue, in order;
     the slot's concurrency and delay bind them as they bind the crawler's.
 
-    A host's delay counts from when a request starts downloading (its middlewares done, the
-    handler about to send it), not from when it left the queue: on a busy machine the time
-    between the two would otherwise shorten the gap the server sees between two requests.
+    A host's delay counts from when the last request to it was answered (or, until then, from
+    when it started downloading), not from when it left the queue: on a busy machine the time
+    between leaving the queue and reaching the wire shortened the gap the server saw between two
+    requests below the delay. Counted from the answer, no scheduling delay can shorten it.
     """
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        crawler.signals.connect(self._answered, signal=signals.response_downloaded)
 
     async def _download(self, slot: Slot, request: scrapy.Request) -> Any:
         slot.lastseen = max(slot.lastseen, monotonic())
         return await super()._download(slot, request)
+
+    def _answered(self, response: Any, request: scrapy.Request, spider: Any = None) -> None:
+        # Sent by Scrapy before the slot takes its next request (Downloader._download).
+        slot = self.slots.get(self.get_slot_key(request))
+        if slot is not None:
+            slot.lastseen = max(slot.lastseen, monotonic())
 
     def _process_queue(self, slot: Slot) -> None:
         queue = slot.queue

@@ -57,27 +57,33 @@ def test_the_browsers_requests_go_first_in_their_hosts_queue_in_order():
     assert asyncio.run(queued_order()) == ["probe", "frame", "crawler-1", "crawler-2"]
 
 
-def test_a_hosts_delay_counts_from_when_a_request_starts_downloading():
-    """Not from when it left the queue: the time in between (middlewares, a busy event loop)
-    must not shorten the gap the server sees."""
+def test_a_hosts_delay_counts_from_the_answer_of_its_last_request():
+    """Not from when the request left the queue: the time until it reaches the wire (middlewares,
+    a busy event loop) must not shorten the gap the server sees before the next one."""
 
     class Handlers:
         async def download_request_async(self, request):
             started.append(slot.lastseen)
+            await asyncio.sleep(0.05)  # the server takes its time to answer
             return scrapy.http.Response(request.url, status=200)
 
-    async def download() -> None:
-        downloader = PoliteDownloader(get_crawler(settings_dict={"LOG_ENABLED": False}))
+    async def download() -> float:
+        crawler = get_crawler(settings_dict={"LOG_ENABLED": False})
+        downloader = PoliteDownloader(crawler)
         downloader.handlers = Handlers()
-        slot.lastseen = time.monotonic() - 5.0  # dequeued 5 s before it started
+        request = _request("/page")
+        key = downloader.get_slot_key(request)
+        downloader.slots[key] = slot
+        slot.lastseen = time.monotonic() - 5.0  # left the queue 5 s before it started
         before = time.monotonic()
-        await downloader._download(slot, _request("/page"))
-        assert started[0] >= before
+        await downloader._download(slot, request)
+        assert started[0] >= before  # counted from the start of the download...
+        return before
 
     slot = Slot(concurrency=1, delay=0.2, jitter=0.5)
     started: list[float] = []
-    asyncio.run(download())
-    assert len(started) == 1
+    before = asyncio.run(download())
+    assert slot.lastseen >= before + 0.05  # ...then from the answer
 
 
 def _sites(*entries: str) -> SitesConfig:
