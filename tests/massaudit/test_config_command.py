@@ -54,7 +54,16 @@ def test_config_shows_each_value_and_where_it_came_from(capsys, monkeypatch, tmp
     assert settings["report"]["--db"][1] == "env MASSAUDIT_DB"
     assert settings["check"]["--fail-on"] == ("critical", "file massaudit.toml [check]")
     assert settings["check"]["suppress"] == ("1 entry", "file massaudit.toml [check]")
-    assert set(settings) == {"run", "report", "export", "rejudge", "check", "validate", "doctor"}
+    assert set(settings) == {
+        "run",
+        "report",
+        "export",
+        "rejudge",
+        "check",
+        "validate",
+        "doctor",
+        "worker",
+    }
 
 
 def test_config_of_one_command_with_its_flags(capsys, monkeypatch):
