@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,6 +36,9 @@ def demo_sites_toml(netloc: str) -> str:
             f'[[site]]\nid = "{site.id}"\nagency = "{site.agency}"\nname = "{site.name}"\n'
             f'start_urls = ["{site.start_urls[0]}"]\nallowed_hosts = ["{netloc}"]\n'
             f"include = [{include}]\ndownload_delay = 0\nconcurrency_per_host = 4\n"
+            # The demo's checks too: its keyboard walk reaches every page's end whatever the
+            # machine's speed, so two runs find the same (a walk cut by time would not).
+            f"checks = {{ {', '.join(f'{k} = {json.dumps(v)}' for k, v in site.checks.items())} }}\n"
         )
     return "\n".join(text)
 
