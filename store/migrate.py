@@ -65,8 +65,9 @@ def prepare(conn: Connection, create: bool) -> SchemaChange | None:
     store made before migrations (massaudit_meta, no alembic_version table) is stamped at its
     schema's revision first. Returns the schema change, if any, to report."""
     stored = _stored_schema(conn)
-    if stored == str(SCHEMA_VERSION) and _at_revision(conn, revision_id(SCHEMA_VERSION)):
-        return None  # the usual case: this massaudit's own schema, nothing to do
+    newest = _newest_revision()
+    if stored == str(SCHEMA_VERSION) and newest and _at_revision(conn, newest):
+        return None  # the usual case: at the newest revision, nothing to do
     if stored is None:
         if not create:
             raise SchemaProblem("no massaudit store here (check --db; `massaudit run` creates one)")
@@ -124,6 +125,13 @@ def _stored_schema(conn: Connection) -> str | None:
     if not inspect(conn).has_table(MetaRow.__tablename__):
         return None
     return conn.scalar(select(MetaRow.value).where(MetaRow.key == "schema_version"))
+
+
+def _newest_revision() -> str | None:
+    """The newest revision by its file's name (revision ids are the schema number, 0007_...),
+    read without Alembic; None when there are no revision files."""
+    names = [p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    return max(names, default=None)
 
 
 def _at_revision(conn: Connection, revision: str) -> bool:
