@@ -30,8 +30,16 @@ def ensure_axe_cli() -> Path | None:
     None when Debian's chromedriver is missing (`apt-get install chromium-driver`)."""
     if not (Path(CHROMEDRIVER).is_file() or shutil.which("chromedriver")):
         return None
-    folder = CACHE / f"axe-core-cli-{AXE_CLI_VERSION}"
-    binary = folder / "node_modules" / ".bin" / "axe"
+    return npm_install(
+        f"@axe-core/cli@{AXE_CLI_VERSION}", "axe", {"CHROMEDRIVER_SKIP_DOWNLOAD": "true"}
+    )
+
+
+def npm_install(package: str, binary_name: str, environment: dict[str, str]) -> Path:
+    """`package` (name@version) installed once into bench/.cache/, without a lock file; returns
+    the path of its command `binary_name`."""
+    folder = CACHE / package.lstrip("@").replace("/", "-").replace("@", "-")
+    binary = folder / "node_modules" / ".bin" / binary_name
     if not binary.exists():
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(
@@ -44,10 +52,10 @@ def ensure_axe_cli() -> Path | None:
                 "--no-fund",
                 "--prefix",
                 str(folder),
-                f"@axe-core/cli@{AXE_CLI_VERSION}",
+                package,
             ],
             check=True,
-            env={**os.environ, "CHROMEDRIVER_SKIP_DOWNLOAD": "true"},
+            env={**os.environ, **environment},
             stdout=subprocess.DEVNULL,
         )
     return binary

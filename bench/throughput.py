@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from corpus import massaudit_command  # noqa: E402
 from corpus_dir import bench_pages  # noqa: E402
-from peers import axe_cli_commands, ensure_axe_cli, measure_together  # noqa: E402
+from peers import axe_cli_commands, ensure_axe_cli, measure_together, npm_install  # noqa: E402
 from proctree import RssSampler  # noqa: E402
 from run_findings import pages_in_flight  # noqa: E402
 
@@ -117,27 +117,7 @@ def measure(
 
 
 def ensure_pa11y_ci() -> Path:
-    folder = CACHE / f"pa11y-ci-{PA11Y_CI_VERSION}"
-    binary = folder / "node_modules" / ".bin" / "pa11y-ci"
-    if not binary.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--no-save",
-                "--no-package-lock",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(folder),
-                f"pa11y-ci@{PA11Y_CI_VERSION}",
-            ],
-            check=True,
-            env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"},
-            stdout=subprocess.DEVNULL,
-        )
-    return binary
+    return npm_install(f"pa11y-ci@{PA11Y_CI_VERSION}", "pa11y-ci", {"PUPPETEER_SKIP_DOWNLOAD": "1"})
 
 
 def main() -> None:
