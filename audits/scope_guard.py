@@ -1,12 +1,15 @@
 """Keeping the auditing browser inside the audited site.
 
-Every page gets a DevTools session whose Fetch domain pauses two kinds of request before they
+Every page gets a DevTools session whose Fetch domain pauses three kinds of request before they
 leave the browser: documents (so a top-frame navigation, each redirect hop included, to a host
-outside the site's `allowed_hosts` is refused) and requests to addresses that look internal (IP
-literals and `localhost`, refused unless the site itself lives there). Everything else is never
-paused, so the browser's HTTP cache stays on (Playwright's request routing would turn it off).
+outside the site's `allowed_hosts` is refused), requests to addresses that look internal (IP
+literals and `localhost`, refused unless the site itself lives there) and the browser's own
+requests of type Other, among them the tab's icon. Everything else is never paused, so the
+browser's HTTP cache stays on (Playwright's request routing would turn it off).
 The documents it lets through are answered by audits/document_fetch.py: from the crawler's
-download, through the run's politeness, or by the browser itself.
+download, through the run's politeness, or by the browser itself. The tab's icon (`/favicon.ico`
+or the page's `<link rel=icon>`) is answered 404 inside the browser: no check reads it, and it
+would be a request to the site outside the run's politeness, once per host and browser.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ GUARD_IGNORED_DEFAULT_ARGS = ("--disable-popup-blocking",)
 _INTERNAL_PREFIXES = (*"0123456789", "[", "localhost", "*.localhost", "*@")
 FETCH_PATTERNS: tuple[dict[str, str], ...] = (
     {"urlPattern": "*", "resourceType": "Document", "requestStage": "Request"},
+    {"urlPattern": "*", "resourceType": "Other", "requestStage": "Request"},
     *(
         {"urlPattern": f"{scheme}://{prefix}*", "requestStage": "Request"}
         for scheme in ("http", "https")
@@ -59,6 +63,16 @@ FETCH_PATTERNS: tuple[dict[str, str], ...] = (
     ),
 )
 _REFUSED_KEPT = 20  # refused subresource URLs kept per page
+
+
+def is_tab_icon(event: dict[str, Any]) -> bool:
+    """Whether a paused request is the browser fetching the tab's icon: Chromium gives it the
+    type Other with an image's Accept header (an image of the page has the type Image)."""
+    if event.get("resourceType") != "Other":
+        return False
+    headers = (event.get("request") or {}).get("headers") or {}
+    accept = next((str(v) for k, v in headers.items() if str(k).lower() == "accept"), "")
+    return accept.lower().startswith("image/")
 
 
 def address_class(host: str) -> str | None:
@@ -212,9 +226,15 @@ class NavigationGuard:
             document = event.get("resourceType") == "Document"
             top = document and event.get("frameId") == self.main_frame_id
             reason = self.scope.refusal(url, top_document=top)
+            icon = is_tab_icon(event)
         except Exception:  # an event we cannot read: refuse rather than let it through
-            url, document, top, reason = "", False, False, "an unreadable request"
+            url, document, top, reason, icon = "", False, False, "an unreadable request", False
         with contextlib.suppress(Exception):  # the page closed meanwhile
+            if icon:
+                await self.session.send(
+                    "Fetch.fulfillRequest", {"requestId": request_id, "responseCode": 404}
+                )
+                return
             if top and self.held is not None:
                 self.held.append(url)
                 await self.session.send(

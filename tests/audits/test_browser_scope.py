@@ -21,7 +21,12 @@ import pytest
 from integration_helpers import massaudit, stored_text
 from local_server import serve_handler
 
-from massaudit.audits.scope_guard import FETCH_PATTERNS, BrowserScope, address_class
+from massaudit.audits.scope_guard import (
+    FETCH_PATTERNS,
+    BrowserScope,
+    address_class,
+    is_tab_icon,
+)
 from massaudit.store.db import Store
 
 MARKER = "INTERNAL-ONLY-7f3a9c"
@@ -267,6 +272,25 @@ def _paused(url: str, resource_type: str = "Image") -> bool:
         if re.fullmatch(regex, url):
             return True
     return False
+
+
+def _event(url: str, resource_type: str, accept: str) -> dict:
+    """A Fetch.requestPaused event as Chromium sends it (headers trimmed)."""
+    headers = {"Accept": accept, "Referer": "https://www.mass.gov/info"}
+    return {"request": {"url": url, "headers": headers}, "resourceType": resource_type}
+
+
+IMAGE_ACCEPT = "image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+
+
+def test_the_tabs_icon_is_told_from_the_pages_own_requests():
+    assert is_tab_icon(_event("https://www.mass.gov/favicon.ico", "Other", IMAGE_ACCEPT))
+    assert is_tab_icon(_event("https://www.mass.gov/themes/icon.png", "Other", IMAGE_ACCEPT))
+    assert not is_tab_icon(_event("https://www.mass.gov/logo.png", "Image", IMAGE_ACCEPT))
+    assert not is_tab_icon(_event("https://www.mass.gov/api", "Other", "*/*"))
+    assert not is_tab_icon(_event("https://www.mass.gov/", "Document", "text/html"))
+    assert not is_tab_icon({"resourceType": "Other"})
+    assert _paused("https://www.mass.gov/favicon.ico", resource_type="Other")
 
 
 def test_public_subresources_are_not_paused():

@@ -102,6 +102,8 @@ def test_the_page_is_rendered_from_the_crawlers_download_and_the_rest_goes_throu
     assert counts["served"] == 3
     assert counts["subresource"] == 2  # the stylesheet and the image, then from the cache
     assert {hit.agent for hit in log.hits} == {AGENT}
+    # The tab's icon is answered inside the browser: no request outside the politeness.
+    assert log.count("/favicon.ico") == 0
 
 
 @pytest.mark.browser
