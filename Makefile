@@ -9,10 +9,12 @@ STAMP := $(VENV)/.massaudit-installed
 demo: setup
 	$(BIN)/massaudit demo --out out/demo
 
+# Four pytest workers on any machine: most of the suite waits (on Chromium, servers, retries),
+# so four keep two cores busy; each test module stays on one worker (its fixtures set up once).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 4 --dist loadscope
 
 setup: $(STAMP)
 	@scripts/ensure_chromium.sh $(BIN)/python

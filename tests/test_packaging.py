@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from repo_paths import REPO
 
+pytestmark = pytest.mark.long
+
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
 

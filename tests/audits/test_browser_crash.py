@@ -21,7 +21,7 @@ from integration_helpers import REPO, massaudit, stored_pages
 from massaudit.audits.collector import Auditor, AuditSettings
 from massaudit.store.db import Store
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 
 def descendants(pid: int) -> list[int]:

@@ -19,6 +19,8 @@ from massaudit.reports.views import build_scorecard
 from massaudit.rules.catalogue import load_catalogue
 from massaudit.store.db import Store
 
+pytestmark = pytest.mark.long
+
 EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_RUN = 1, 2, 3
 
 

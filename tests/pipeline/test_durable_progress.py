@@ -14,7 +14,7 @@ from tree_site import serve_tree, site_entry, sites_toml
 
 from massaudit.store.db import Store
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 PAGES = {
     "/": ("/a/", "/b/", "/slow.pdf"),

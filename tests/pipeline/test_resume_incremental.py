@@ -18,7 +18,7 @@ from massaudit.demo.site import build_site
 from massaudit.pipeline.static_server import serve_directory
 from massaudit.store.db import Store
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 SITES = ("demo-transportation", "demo-revenue")
 
 

@@ -29,7 +29,7 @@ from massaudit.rules.judge import PageJudgement, judge
 from massaudit.rules.model import Finding, PageArtifacts
 from massaudit.store.db import Store
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 SITE = "demo-parks"
 FIXED_PAGE = "how-to/parks-get-a-fishing-license"
 ZOOM_OFF = '<meta name="viewport" content="width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no">'

@@ -13,7 +13,7 @@ from integration_helpers import REPO, axe_violations, massaudit
 from massaudit.pipeline.static_server import serve_directory
 from massaudit.rules.scoring import SCORING_VERSION
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 GROUND_TRUTH = tomllib.loads((REPO / "massaudit/demo/ground_truth.toml").read_text())
 

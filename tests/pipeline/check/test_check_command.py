@@ -16,7 +16,7 @@ import pytest
 from integration_helpers import REPO, massaudit
 from local_server import QuietHandler, serve_handler
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 SITE = REPO / "tests" / "fixtures" / "check" / "site"
 CLEAN = SITE / "clean.html"
 MISSING_ALT = SITE / "missing-alt.html"

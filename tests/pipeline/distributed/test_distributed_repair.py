@@ -12,6 +12,7 @@ import sys
 import time
 
 import kombu
+import pytest
 from distributed_run import (
     Workers,
     findings_by_page,
@@ -31,6 +32,8 @@ from sqlalchemy import create_engine, text
 sys.path.append(str(REPO / "bench"))
 
 from corpus import write_corpus  # noqa: E402
+
+pytestmark = pytest.mark.long
 
 FAULT = "MASSAUDIT_FAULT"
 
