@@ -10,11 +10,12 @@ demo: setup
 	$(BIN)/massaudit demo --out out/demo
 
 # Four pytest workers on any machine: most of the suite waits (on Chromium, servers, retries),
-# so four keep two cores busy; each test module stays on one worker (its fixtures set up once).
+# so four keep two cores busy. Each test module stays on one worker (its fixtures set up once),
+# modules in the order tests/conftest.py gives them: the long ones first.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q -n 4 --dist loadscope
+	$(BIN)/pytest -q -n 4 --dist loadscope --no-loadscope-reorder
 
 setup: $(STAMP)
 	@scripts/ensure_chromium.sh $(BIN)/python
