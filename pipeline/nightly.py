@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from massaudit.crawler.politeness import PoliteFetcher
 from massaudit.crawler.settings import crawl_settings, run_on_reactor, user_agent
 from massaudit.crawler.sites import SitesConfig
 from massaudit.crawler.spider import SiteSpider
+from massaudit.pipeline.crawl_job import CrawlFunction, CrawlJob
 from massaudit.pipeline.finish import finish_run
 from massaudit.pipeline.hooks import AuditHooks
 from massaudit.pipeline.in_flight import InFlightDriver
@@ -45,7 +45,7 @@ def run_audit(
     full: bool = False,
     log_path: Path | None = None,
     notify: NotifyOptions | None = None,
-    crawl: Callable[..., Awaitable[None]] | None = None,
+    crawl: CrawlFunction | None = None,
 ) -> RunSummary:
     """Run one audit of `sites` into `store`; with `resume_run`, continue that stored run with
     the options it started with (RunError when `audit_settings` or `full` ask for others).
@@ -103,16 +103,18 @@ def run_audit(
             raise LogWriteError(log.failure)
         run_on_reactor(
             lambda: (crawl or _crawl_and_audit)(
-                sites,
-                store,
-                catalogue,
-                audit_settings,
-                summary,
-                progress,
-                resume,
-                previous,
-                log,
-                tool_version,
+                CrawlJob(
+                    sites,
+                    store,
+                    catalogue,
+                    audit_settings,
+                    summary,
+                    progress,
+                    resume,
+                    previous,
+                    log,
+                    tool_version,
+                )
             )
         )
         summary.findings.update(finish_run(store, run_id, catalogue, sites))
@@ -175,24 +177,14 @@ def axe_only(sites: SitesConfig, catalogue: Catalogue) -> SitesConfig:
     return replace(sites, sites=narrowed)
 
 
-async def _crawl_and_audit(
-    sites: SitesConfig,
-    store: Store,
-    catalogue: Catalogue,
-    audit_settings: AuditSettings,
-    summary: RunSummary,
-    progress: ProgressCallback | None,
-    resume: ResumeState | None,
-    previous: dict[tuple[str, str], tuple],
-    log: RunLog,
-    tool_version: str,
-) -> None:
-    runner = AsyncCrawlerRunner(crawl_settings(sites, tool_version=tool_version))
+async def _crawl_and_audit(job: CrawlJob) -> None:
+    sites, store, summary, log = job.sites, job.store, job.summary, job.log
+    runner = AsyncCrawlerRunner(crawl_settings(sites, tool_version=job.tool_version))
     crawler = runner.create_crawler(SiteSpider)
     # Every document the browser needs besides the crawler's download goes through the
     # crawler's per-host slots; Chromium starts on the first page that needs it.
     politeness = PoliteFetcher(crawler, sites)
-    auditor = Auditor(audit_settings, fetcher=politeness)
+    auditor = Auditor(job.audit_settings, fetcher=politeness)
     hooks: AuditHooks | None = None
     try:
         fatal: list[BaseException] = []
@@ -202,7 +194,9 @@ async def _crawl_and_audit(
             if len(fatal) == 1:
                 asyncio.ensure_future(crawler.stop_async())
 
-        hooks = AuditHooks(store, auditor, catalogue, summary, previous, progress, log, stop)
+        hooks = AuditHooks(
+            store, auditor, job.catalogue, summary, job.previous, job.progress, log, stop
+        )
 
         def log_failed(exc: BaseException) -> None:  # pages not yet audited stay queued
             hooks.failed = True
@@ -212,10 +206,12 @@ async def _crawl_and_audit(
         hooks.checks = check_settings(sites.to_dict())
         hooks.allowed_hosts = {site.id: site.allowed_hosts for site in sites.sites}
         hooks.max_page_bytes = {site.id: site.max_page_bytes for site in sites.sites}
-        hooks.screenshots = RunScreenshots.for_run(store, summary.run_id, catalogue, audit_settings)
+        hooks.screenshots = RunScreenshots.for_run(
+            store, summary.run_id, job.catalogue, job.audit_settings
+        )
         logging.getLogger("scrapy").setLevel(logging.WARNING)
         in_flight = InFlightDriver.for_run(
-            audit_settings,
+            job.audit_settings,
             auditor.slots,
             pages_done=hooks.pages_done,
             apply=hooks.set_pages_in_flight,
@@ -223,7 +219,7 @@ async def _crawl_and_audit(
         )
         in_flight.start()
         try:
-            await runner.crawl(crawler, sites=sites, hooks=hooks, resume=resume)
+            await runner.crawl(crawler, sites=sites, hooks=hooks, resume=job.resume)
         finally:
             await in_flight.stop()
             summary.pages_in_flight = in_flight.history

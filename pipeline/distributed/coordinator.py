@@ -14,19 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from scrapy.crawler import AsyncCrawlerRunner
 
-from massaudit.audits.collector import Auditor, AuditSettings
+from massaudit.audits.collector import Auditor
 from massaudit.crawler.frontier import AUDITED, SKIPPED
-from massaudit.crawler.items import FetchedPage, ResumeState, UrlOutcome
+from massaudit.crawler.items import FetchedPage, UrlOutcome
 from massaudit.crawler.politeness import RequestTally
 from massaudit.crawler.settings import crawl_settings
 from massaudit.crawler.sites import SitesConfig
 from massaudit.crawler.spider import SiteSpider
+from massaudit.pipeline.crawl_job import CrawlFunction, CrawlJob
 from massaudit.pipeline.distributed.broker import DEFAULT_QUEUE, JobPublisher
 from massaudit.pipeline.distributed.host_leases import HostLeases
 from massaudit.pipeline.distributed.jobs import AuditJob
@@ -42,11 +42,9 @@ from massaudit.pipeline.run_options import RunError
 from massaudit.pipeline.site_level import check_settings
 from massaudit.pipeline.summary import ProgressCallback, RunSummary
 from massaudit.pipeline.url_tally import UrlTally
-from massaudit.rules.catalogue import Catalogue
 from massaudit.store.db import Store
 
 AUDITING = "auditing"
-CrawlFunction = Callable[..., Awaitable[None]]
 _REPUBLISHED_AT_MOST = 3  # a job lost more often than this: the page is skipped (browser_error)
 
 
@@ -97,18 +95,9 @@ class DistributedHooks(AuditHooks):
 def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
     """run_audit's crawl for a distributed run (pipeline/nightly.py calls it in place of its own)."""
 
-    async def crawl(
-        sites: SitesConfig,
-        store: Store,
-        catalogue: Catalogue,
-        audit_settings: AuditSettings,
-        summary: RunSummary,
-        progress: ProgressCallback | None,
-        resume: ResumeState | None,
-        previous: dict[tuple[str, str], tuple],
-        log: RunLog,
-        tool_version: str,
-    ) -> None:
+    async def crawl(job: CrawlJob) -> None:
+        sites, store, summary, log, resume = job.sites, job.store, job.summary, job.log, job.resume
+        progress = job.progress
         run_id = summary.run_id
         loop = asyncio.get_running_loop()
         lock = await loop.run_in_executor(None, store.lock_run, run_id)
@@ -130,7 +119,7 @@ def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
                         if state == AUDITING:
                             urls[url] = AUDITED
             limits = host_limits(sites)
-            settings = _leased_settings(crawl_settings(sites, tool_version=tool_version))
+            settings = _leased_settings(crawl_settings(sites, tool_version=job.tool_version))
             settings[LEASES_SETTING] = f"run-{run_id}"
             CRAWL_LEASES[settings[LEASES_SETTING]] = (leases, limits)
             runner = AsyncCrawlerRunner(settings)
@@ -144,9 +133,9 @@ def distributed_crawl(options: DistributedOptions) -> CrawlFunction:
                     asyncio.ensure_future(crawler.stop_async())
 
             # Never launched here: the hooks only read its settings.
-            auditor = Auditor(audit_settings)
+            auditor = Auditor(job.audit_settings)
             hooks = DistributedHooks(
-                store, auditor, catalogue, summary, previous, progress, log, stop
+                store, auditor, job.catalogue, summary, job.previous, progress, log, stop
             )
             hooks.publisher, hooks.options = publisher, options
             hooks.checks = check_settings(sites.to_dict())
