@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import closing
 
 import pytest
 from integration_helpers import REPO, massaudit, stored_pages
@@ -63,6 +65,12 @@ def snapshot(db: str, run_id: int):
     return sorted(pages.values()), findings, states
 
 
+def copy_store(source, target) -> None:
+    """A copy of a SQLite store, its write-ahead log included."""
+    with closing(sqlite3.connect(source)) as old, closing(sqlite3.connect(target)) as new:
+        old.backup(new)
+
+
 def run(tmp, db, *extra):
     result = massaudit(
         "run",
@@ -79,10 +87,17 @@ def run(tmp, db, *extra):
     return result
 
 
-def test_kill_9_then_resume_equals_a_clean_run(served):
+@pytest.fixture(scope="module")
+def clean_run(served):
+    """One run of the served sites into a fresh store (both tests start from it): its file."""
     tmp, _ = served
     run(tmp, tmp / "clean.sqlite")
-    clean = snapshot(str(tmp / "clean.sqlite"), 1)
+    return tmp / "clean.sqlite"
+
+
+def test_kill_9_then_resume_equals_a_clean_run(served, clean_run):
+    tmp, _ = served
+    clean = snapshot(str(clean_run), 1)
 
     killed = tmp / "killed.sqlite"
     process = subprocess.Popen(
@@ -123,10 +138,10 @@ def test_kill_9_then_resume_equals_a_clean_run(served):
     assert snapshot(str(killed), 1) == clean
 
 
-def test_second_run_reuses_unchanged_pages_and_audits_changed_ones(served):
+def test_second_run_reuses_unchanged_pages_and_audits_changed_ones(served, clean_run):
     tmp, base = served
     db = tmp / "incremental.sqlite"
-    run(tmp, db)
+    copy_store(clean_run, db)  # the first run
     first = snapshot(str(db), 1)
 
     changed = tmp / "site" / "info-details" / "transit-fares-and-passes" / "index.html"
