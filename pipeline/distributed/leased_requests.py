@@ -3,19 +3,27 @@
 downloader) and each worker's browser (`LeasedFetcher`, the auditor's document fetcher), so all
 of them together keep a host's concurrency_per_host and download_delay. Each marks its lease
 sent when the answer's headers arrive (the request has surely left by then), so the host's next
-request waits for the delay from the moment this one went out, not from its grant."""
+request waits for the delay from the moment this one went out, not from its grant.
+
+A worker's requests obey robots.txt as the crawl's do (Scrapy's ROBOTSTXT_OBEY with Protego, its
+parser): each host's robots.txt is read once per run and worker, under the host's lease, and a
+URL it forbids is refused without a request. A robots.txt that cannot be read, or answers other
+than 200, forbids nothing, as in Scrapy."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+from protego import Protego
 from scrapy import signals
 
 from massaudit.crawler.middlewares import retry_after_seconds, url_host
-from massaudit.crawler.politeness import PoliteResponse
+from massaudit.crawler.politeness import OTHER, PoliteResponse
 from massaudit.crawler.sites import SitesConfig
 from massaudit.pipeline.distributed.host_leases import HostLeases, Lease
 
@@ -130,6 +138,8 @@ class LeasedFetcher:
         self.user_agent = user_agent
         self.host_headers = host_headers or {}
         self._session: aiohttp.ClientSession | None = None
+        self._robots: dict[str, asyncio.Future[Protego | None]] = {}
+        self.requests: Counter[str] = Counter()  # its own: robots.txt, counted as "other"
 
     def governs(self, url: str) -> bool:
         return url_host(url) in self.limits
@@ -143,11 +153,45 @@ class LeasedFetcher:
         body: bytes | None = None,
         headers: tuple[tuple[str, str], ...] = (),
     ) -> PoliteResponse:
-        """TimeoutError, PermissionError (not a host of the run) or ConnectionError."""
+        """TimeoutError, PermissionError (not a host of the run, or robots.txt forbids it) or
+        ConnectionError."""
         host = url_host(url)
         limit = self.limits.get(host) if host else None
         if host is None or limit is None:
             raise PermissionError(f"{url} is on none of the run's hosts")
+        if not await self._robots_allow(url, host, limit):
+            raise PermissionError(f"{url}: forbidden by robots.txt")
+        return await self._send(url, host, limit, method, body, headers)
+
+    async def _robots_allow(self, url: str, host: str, limit: HostLimit) -> bool:
+        reading = self._robots.get(host)
+        if reading is None:
+            parts = urlsplit(url)
+            robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+            reading = asyncio.ensure_future(self._read_robots(robots_url, host, limit))
+            self._robots[host] = reading
+        parser = await asyncio.shield(reading)
+        return parser is None or parser.can_fetch(url, self.user_agent)
+
+    async def _read_robots(self, url: str, host: str, limit: HostLimit) -> Protego | None:
+        self.requests[OTHER] += 1
+        try:
+            answer = await self._send(url, host, limit, "GET", None, ())
+        except (TimeoutError, ConnectionError):
+            return None
+        if answer.status != 200:
+            return None
+        return Protego.parse(answer.body.decode("utf-8", errors="replace"))
+
+    async def _send(
+        self,
+        url: str,
+        host: str,
+        limit: HostLimit,
+        method: str,
+        body: bytes | None,
+        headers: tuple[tuple[str, str], ...],
+    ) -> PoliteResponse:
         sent = {"User-Agent": self.user_agent, **dict(headers), **self.host_headers.get(host, {})}
         async with self.leases.holding(
             host, concurrency=limit.concurrency, delay=limit.delay

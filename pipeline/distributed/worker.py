@@ -126,10 +126,11 @@ class AuditWorker:
         return stored
 
     def _add_requests(self, context: RunContext) -> None:
-        """The browser's requests since the last addition, to the run's counts in Redis."""
+        """The browser's requests (and the fetcher's robots.txt reads) since the last addition,
+        to the run's counts in Redis."""
 
         async def snapshot() -> Counter[str]:  # on the loop that counts them
-            return Counter(context.auditor.requests)
+            return Counter(context.auditor.requests) + context.fetcher.requests
 
         now = asyncio.run_coroutine_threadsafe(snapshot(), self.loop).result()
         with self._lock:

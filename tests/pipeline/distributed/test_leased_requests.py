@@ -93,3 +93,51 @@ def test_a_document_is_fetched_under_the_hosts_lease(redis_prefix):
     assert held == 0  # every lease given back
     assert governs
     assert set(Handler.agents) == {"massaudit/test"}
+
+
+RUN_AGENT = "massaudit/0.1.0 (+https://www.mass.gov/; accessibility audit)"
+
+
+class RobotsHandler(QuietHandler):
+    paths: list[str] = []
+
+    def do_GET(self) -> None:
+        RobotsHandler.paths.append(self.path)
+        if self.path == "/robots.txt":
+            # Every other crawler is kept out; massaudit's own group lets it in but two folders.
+            rules = (
+                "User-agent: *\nDisallow: /\n\n"
+                "User-agent: massaudit\nDisallow: /private/\nDisallow: /no-audits/\n"
+            )
+            self.answer(200, rules.encode(), "text/plain")
+        else:
+            self.answer(200, b"<html><title>Page</title></html>", "text/html")
+
+
+def test_a_worker_obeys_robots_txt_read_once_under_the_lease(redis_prefix):
+    url, prefix = redis_prefix
+
+    async def fetch_all(base: str) -> tuple:
+        host = base.split("//", 1)[1]
+        leases = HostLeases(url, prefix=prefix)
+        fetcher = LeasedFetcher(leases, {host: HostLimit(1, 0.0, 1000, 5.0)}, RUN_AGENT)
+        refused = []
+        try:
+            for path in ("/public/frame", "/private/frame", "/no-audits/frame", "/public/two"):
+                try:
+                    await fetcher.fetch(f"{base}{path}", kind="frame")
+                except PermissionError as exc:
+                    refused.append((path, str(exc)))
+            return refused, fetcher.requests
+        finally:
+            await fetcher.close()
+            await leases.aclose()
+
+    RobotsHandler.paths = []
+    with serve_handler(RobotsHandler) as base:
+        refused, counted = asyncio.run(fetch_all(base))
+    assert [path for path, _ in refused] == ["/private/frame", "/no-audits/frame"]
+    assert all("robots.txt" in reason for _, reason in refused)
+    # robots.txt once, then only what massaudit's group allows.
+    assert RobotsHandler.paths == ["/robots.txt", "/public/frame", "/public/two"]
+    assert counted == {"other": 1}  # the run's request counts get robots.txt too
