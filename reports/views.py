@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from massaudit.reports.compliance import MatrixRow, compliance_matrix
-from massaudit.reports.document_list import attach_documents, document_issues
+from massaudit.reports.document_list import (
+    DocumentSummary,
+    attach_documents,
+    document_issues,
+    document_summary,
+    documents_score,
+)
 from massaudit.reports.history import HistoryPoint, ScoreHistory, Trend
 from massaudit.reports.issues import (
     IssueView,
@@ -24,6 +30,7 @@ from massaudit.reports.issues import (
 )
 from massaudit.reports.scoring import GroupScores, Score, group_scores, rescore_pages
 from massaudit.reports.screenshots import Screenshots, load_screenshots
+from massaudit.reports.site_runs import documents_extra
 from massaudit.rules.catalogue import Catalogue
 from massaudit.store.db import Store
 from massaudit.store.schema import FindingRow, PageRow, RunRow, UrlStateRow
@@ -292,9 +299,12 @@ def build_scorecard(
         if document_list is not None:
             extra = {"documents": document_list.score}
             with_extra_scores(group, extra, history, fingerprints, catalogue, regression_threshold)
-    scores = group_scores(p.scores for p in pages)
+    # Every site together, the documents dimension included as for each site and agency (and
+    # as the overall history's points are).
+    extra = documents_extra(documents_score(_run_documents(sites)))
+    scores = group_scores((p.scores for p in pages), extra)
     issues = group_issues(pages, fingerprints, catalogue)
-    fix_first(pages, issues, fingerprints, catalogue, scores)  # run-wide priorities and gains
+    fix_first(pages, issues, fingerprints, catalogue, scores, extra=extra)  # run-wide priorities
     return Scorecard(
         run=run,
         agencies=agencies,
@@ -309,6 +319,12 @@ def build_scorecard(
         history=history.overall(),
         screenshots=load_screenshots(store, pages, hosts),
     )
+
+
+def _run_documents(sites: list[GroupView]) -> DocumentSummary:
+    lists = [s.document_list for s in sites if getattr(s, "document_list", None) is not None]
+    items = [item for document_list in lists for item in document_list.items]
+    return document_summary(items, sum(s.audited for s in sites))
 
 
 def _group(

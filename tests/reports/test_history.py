@@ -52,6 +52,20 @@ def test_unchanged_site_has_equal_history_points_with_documents(store, catalogue
         assert group.trend.regressions == []
 
 
+def test_the_overviews_headline_is_its_history_point_and_counts_the_documents(store, catalogue):
+    """Every site together: the headline scores take the documents in, as each site's and
+    agency's do, and are the overall history's point for this run."""
+    run = {"parks": site_pages("parks", count=2), "transit": site_pages("transit")}
+    documents = {"parks": [CLEAN, UNTAGGED, UNTAGGED], "transit": [CLEAN]}  # 2 of 4 accessible
+    run_id = store_sites_run(store, catalogue, run, documents=documents)
+    card, _sites, _agencies = card_of(store, catalogue, run_id)
+    assert card.scores.dimensions["documents"].value == 50.0
+    last = card.history[-1]
+    assert last.run_id == run_id
+    assert last.values["documents"] == 50.0
+    assert last.values["equity"] == card.scores.equity.value
+
+
 def test_history_is_recomputed_with_the_current_formula(store, catalogue):
     """A run scored with an older formula is shown with the current one: no formula trend."""
     run = {"parks": site_pages("parks", count=2)}
