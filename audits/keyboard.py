@@ -42,14 +42,15 @@ SAME_ELEMENT_PRESSES = 6  # presses focus may stay on one element (a date field'
 @dataclass(frozen=True)
 class KeyboardBudget:
     """How far the walk goes on one page: Tab stops, and one deadline in seconds for the Tab
-    walk and the steps after it. The deadline is `seconds`, or `share` times what the page
-    took to load and run axe-core if that is less, so the walk stays a bounded part of a page's
-    audit on any machine (0.35: at most about a quarter of it); `share` 0 sets no such limit.
+    walk and the steps after it. The deadline is `seconds`, or, with a `share` above 0, `share`
+    times what the page took to load and run axe-core if that is less: a walk that is a bounded
+    part of a page's audit on any machine, but reaches less far on a slower one. The default
+    `share` 0 keeps the walk to its stops and seconds, so two runs of a page walk it alike.
     `stops` 0 skips the keyboard checks."""
 
     stops: int = 80
     seconds: float = 1.0
-    share: float = 0.35
+    share: float = 0.0
 
     def deadline_s(self, page_s: float) -> float:
         """The walk's seconds on a page that took `page_s` to load and run axe-core."""

@@ -22,7 +22,7 @@ OPTIONS = (
     Option(
         "keyboard_share",
         float,
-        0.35,
+        0.0,
         "the keyboard walk's seconds at most, as a share of the page's load and axe-core time "
         "(0: keyboard_seconds only)",
         minimum=0.0,

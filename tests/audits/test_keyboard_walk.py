@@ -119,3 +119,5 @@ def test_the_deadline_is_the_smaller_of_the_seconds_and_a_share_of_the_page():
     assert budget.deadline_s(page_s=10.0) == 1.0  # never more than the seconds
     assert budget.deadline_s(page_s=0.0) == 1.0  # the page's time unknown
     assert KeyboardBudget(seconds=1.0, share=0).deadline_s(page_s=0.2) == 1.0
+    # By default the walk is kept to its stops and seconds, whatever the page's own time.
+    assert KeyboardBudget().deadline_s(page_s=0.2) == 1.0
