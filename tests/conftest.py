@@ -21,8 +21,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def is_long(item: pytest.Item) -> bool:
         return item.get_closest_marker("long") is not None
 
-    long_modules = {item.module for item in items if is_long(item)}
-    items.sort(key=lambda item: item.module not in long_modules)
+    long_modules = {getattr(item, "module", None) for item in items if is_long(item)}
+    items.sort(key=lambda item: getattr(item, "module", None) not in long_modules)
 
 
 def _postgres_admin_url() -> str | None:
