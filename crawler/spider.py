@@ -44,6 +44,16 @@ FETCHED_REASONS = {
 }
 
 
+# The links a page hands on: every <a> and <area> href, whatever its extension (a linked PDF is a
+# document to check), each once. Also what a distributed worker reads from a page it fetched again.
+_PAGE_LINKS = LinkExtractor(unique=True, deny_extensions=[], tags=("a", "area"))
+
+
+def page_links(response: Any) -> list[str]:
+    """The absolute URLs of an HTML response's links, in page order, each once."""
+    return [link.url for link in _PAGE_LINKS.extract_links(response)]
+
+
 class SiteSpider(SitemapReader, DocumentRequests, ExternalLinkChecks, scrapy.Spider):
     """Crawls every site of a `SitesConfig` from start URLs and sitemaps, following in-scope links."""
 
@@ -65,7 +75,6 @@ class SiteSpider(SitemapReader, DocumentRequests, ExternalLinkChecks, scrapy.Spi
         self.frontiers = {site.id: SiteFrontier(site, owners) for site in sites.sites}
         self.handed: dict[str, set[str]] = {site.id: set() for site in sites.sites}
         self.resume_state = resume or ResumeState()
-        self.links = LinkExtractor(unique=True, deny_extensions=[], tags=("a", "area"))
         self.link_checks: Counter[str] = Counter()
         # site id -> normalised URL -> its sitemap lastmod (None: listed without one)
         self.lastmods: dict[str, dict[str, datetime | None]] = {s.id: {} for s in sites.sites}
@@ -278,7 +287,7 @@ class SiteSpider(SitemapReader, DocumentRequests, ExternalLinkChecks, scrapy.Spi
                     skip("not_html", content_type or "no content type", response.status)
                 return
             content_hash = hashlib.sha256(response.body).hexdigest()
-            links = [link.url for link in self.links.extract_links(response)]
+            links = page_links(response)
             audit_again = meta.get("fetch_plan") in AUDITED_AGAIN
             if previous is not None and previous.content_hash == content_hash and not audit_again:
                 requests = await self._reuse(

@@ -139,7 +139,9 @@ class LeasedFetcher:
         self.host_headers = host_headers or {}
         self._session: aiohttp.ClientSession | None = None
         self._robots: dict[str, asyncio.Future[Protego | None]] = {}
-        self.requests: Counter[str] = Counter()  # its own: robots.txt, counted as "other"
+        # Every request it sent, by kind, as the crawl's RequestTally counts the crawler's:
+        # the browser's (redirect hops, pages fetched again), frames, the probe, robots.txt.
+        self.requests: Counter[str] = Counter()
 
     def governs(self, url: str) -> bool:
         return url_host(url) in self.limits
@@ -161,7 +163,7 @@ class LeasedFetcher:
             raise PermissionError(f"{url} is on none of the run's hosts")
         if not await self._robots_allow(url, host, limit):
             raise PermissionError(f"{url}: forbidden by robots.txt")
-        return await self._send(url, host, limit, method, body, headers)
+        return await self._send(url, host, limit, kind, method, body, headers)
 
     async def _robots_allow(self, url: str, host: str, limit: HostLimit) -> bool:
         reading = self._robots.get(host)
@@ -174,9 +176,8 @@ class LeasedFetcher:
         return parser is None or parser.can_fetch(url, self.user_agent)
 
     async def _read_robots(self, url: str, host: str, limit: HostLimit) -> Protego | None:
-        self.requests[OTHER] += 1
         try:
-            answer = await self._send(url, host, limit, "GET", None, ())
+            answer = await self._send(url, host, limit, OTHER, "GET", None, ())
         except (TimeoutError, ConnectionError):
             return None
         if answer.status != 200:
@@ -188,6 +189,7 @@ class LeasedFetcher:
         url: str,
         host: str,
         limit: HostLimit,
+        kind: str,
         method: str,
         body: bytes | None,
         headers: tuple[tuple[str, str], ...],
@@ -196,6 +198,7 @@ class LeasedFetcher:
         async with self.leases.holding(
             host, concurrency=limit.concurrency, delay=limit.delay
         ) as lease:
+            self.requests[kind] += 1
             try:
                 async with self._client().request(
                     method,

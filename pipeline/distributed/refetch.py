@@ -6,16 +6,15 @@ rendered from that one download, with its links, validators and content hash."""
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin
 
 from scrapy.http import HtmlResponse
-from scrapy.linkextractors import LinkExtractor
 
 from massaudit.audits.document_fetch import BROWSER
 from massaudit.crawler.frontier import SiteFrontier
 from massaudit.crawler.sites import Site
+from massaudit.crawler.spider import page_links
 from massaudit.pipeline.distributed.jobs import AuditJob, Download
 from massaudit.pipeline.distributed.leased_requests import LeasedFetcher
 
@@ -33,18 +32,15 @@ class Refetched:
     content_hash: str
 
 
-async def refetch(
-    fetcher: LeasedFetcher, site: Site, url: str, requests: Counter[str]
-) -> Refetched | None:
+async def refetch(fetcher: LeasedFetcher, site: Site, url: str) -> Refetched | None:
     """The page at `url` as the crawler hands a page over; None when no HTML page answers (a
     failure, an error status, too many redirects, another host): the browser then asks for it
-    itself and meets whatever the site answers, as before. Each request counted in `requests`
-    (as a document the browser needed besides its job's)."""
+    itself and meets whatever the site answers, as before. The fetcher counts each request as a
+    document the browser needed besides its job's."""
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        requests[BROWSER] += 1
         try:
-            answer = await fetcher.fetch(current, kind="browser")
+            answer = await fetcher.fetch(current, kind=BROWSER)
         except (TimeoutError, ConnectionError, PermissionError):
             return None
         location = _header(answer.headers, "location")
@@ -64,11 +60,10 @@ async def refetch(
         headers=[(name, value) for name, value in answer.headers],
         body=answer.body,
     )
-    extractor = LinkExtractor(unique=True, deny_extensions=[], tags=("a", "area"))
     frontier = SiteFrontier(site)
     return Refetched(
         download=Download(current, answer.status, answer.headers, answer.body, content_type),
-        links=tuple(frontier.normalise(link.url) for link in extractor.extract_links(response)),
+        links=tuple(frontier.normalise(link) for link in page_links(response)),
         etag=_header(answer.headers, "etag"),
         last_modified=_header(answer.headers, "last-modified"),
         content_hash=hashlib.sha256(answer.body).hexdigest(),

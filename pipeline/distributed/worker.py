@@ -126,8 +126,8 @@ class AuditWorker:
         return stored
 
     def _add_requests(self, context: RunContext) -> None:
-        """The browser's requests (and the fetcher's robots.txt reads) since the last addition,
-        to the run's counts in Redis."""
+        """The requests of the browser and of its fetcher since the last addition, to the run's
+        counts in Redis."""
 
         async def snapshot() -> Counter[str]:  # on the loop that counts them
             return Counter(context.auditor.requests) + context.fetcher.requests
@@ -141,11 +141,9 @@ class AuditWorker:
         site = context.sites.get(job.site_id)
         if site is None:
             return job
-        requests: Counter[str] = Counter()
         fetched = asyncio.run_coroutine_threadsafe(
-            refetch(context.fetcher, site, job.url, requests), self.loop
-        ).result()
-        self._request_counts.add(context.counts_key, requests)
+            refetch(context.fetcher, site, job.url), self.loop
+        ).result()  # its requests are the fetcher's, added with the page's
         return job if fetched is None else with_download(job, fetched)
 
     def _store(

@@ -140,4 +140,5 @@ def test_a_worker_obeys_robots_txt_read_once_under_the_lease(redis_prefix):
     assert all("robots.txt" in reason for _, reason in refused)
     # robots.txt once, then only what massaudit's group allows.
     assert RobotsHandler.paths == ["/robots.txt", "/public/frame", "/public/two"]
-    assert counted == {"other": 1}  # the run's request counts get robots.txt too
+    # The run's request counts get robots.txt too, and each frame sent (not the refused ones).
+    assert counted == {"other": 1, "frame": 2}
