@@ -27,6 +27,8 @@ IMAGE_MAX = (800, 600)
 THUMBNAIL_WIDTH = 320
 QUALITY = {"element": 85, "thumbnail": 60}
 WEBP, PNG = "image/webp", "image/png"
+# libwebp's effort, 0 to 6: 2 encodes in about half the time of the default 4 for 5 % more bytes
+WEBP_METHOD = 2
 
 
 @dataclass(frozen=True)
@@ -140,11 +142,15 @@ def pictured(
     """From one capture of the viewport at `scroll` (where the page really scrolled to): the
     thumbnail (when asked) and each area's image, or why there is none."""
     with Image.open(io.BytesIO(capture)) as opened:
+        if thumbnail and not shown:  # JPEG decodes at a half or a quarter of its size for less
+            width, height = opened.size
+            opened.draft("RGB", (2 * THUMBNAIL_WIDTH, 2 * THUMBNAIL_WIDTH * height // width))
         picture = opened.convert("RGB")
     small = None
     if thumbnail:
         height = round(picture.height * THUMBNAIL_WIDTH / picture.width)
-        resized = picture.resize((THUMBNAIL_WIDTH, height), Image.Resampling.LANCZOS)
+        size = (THUMBNAIL_WIDTH, height)
+        resized = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
         mime, data = encode(resized, QUALITY["thumbnail"])
         small = (mime, resized.width, resized.height, data)
     images: dict[int, Encoded | str] = {}
@@ -181,7 +187,7 @@ def encode(image: Image.Image, quality: int) -> tuple[str, bytes]:
     """WebP (PNG where this Pillow has no WebP)."""
     out = io.BytesIO()
     if features.check("webp"):
-        image.save(out, "WEBP", quality=quality, method=4)
+        image.save(out, "WEBP", quality=quality, method=WEBP_METHOD)
         return WEBP, out.getvalue()
     image.save(out, "PNG", optimize=True)
     return PNG, out.getvalue()
