@@ -21,18 +21,23 @@ CHROMIUM_ARGS = (
     "--disable-dev-shm-usage",
     "--no-first-run",
 )
-# Hosts that only receive analytics beacons: nothing they send back can change what a page shows,
-# so audits do not wait for them (or count them against page weight). Tag managers and survey or
-# chat widgets are not here: they can add content to a page.
+# Hosts that only count or time visits (analytics beacons, real-user monitoring): nothing they
+# send back can change what a page shows, so audits do not wait for them (or count them against
+# page weight), and a nightly audit is not counted as visits. Tag managers and survey or chat
+# widgets are not here: they can add content to a page.
 ANALYTICS_HOSTS = (
     "google-analytics.com",
     "*.google-analytics.com",
     "analytics.google.com",
     "stats.g.doubleclick.net",
     "dap.digitalgov.gov",
+    "siteimproveanalytics.com",  # its script: siteimproveanalytics.com/js/siteanalyze_N.js
     "*.siteimproveanalytics.com",
     "*.siteimproveanalytics.io",
     "bat.bing.com",
+    "js-agent.newrelic.com",  # New Relic's browser agent, timing what real visitors see
+    "nr-data.net",
+    "*.nr-data.net",
 )
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 

@@ -351,6 +351,7 @@ class Auditor:
                     rule=self.settings.settle,
                     timeout_s=self.settings.navigation_timeout_s,
                     timings=timings,
+                    own=scope.allows_document,
                 )
                 timings["navigation_ms"] = ms_since(started)
                 status = response.status if response is not None else None
