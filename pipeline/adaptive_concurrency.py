@@ -5,8 +5,9 @@ Scrapy's AutoThrottle, for the browser): a pure class, fed samples by the run
 The rule, once per window (at least `window_s` seconds and a few pages):
 - memory over the budget (RSS of the process tree): one page fewer, whatever else (even with
   few pages done);
-- after a raise, pages per minute must have risen by `gain`, or the raise is undone and not tried
-  again for a while (twice as long after each raise that did not pay);
+- after a raise, pages per minute must not have fallen by `fall`, or the raise is undone and not
+  tried again for a while (twice as long after each raise that did not pay); a window holds a
+  few pages whose times vary, so a raise is judged by harm, not by a gain smaller than that noise;
 - pages per minute fell by `drop` with the CPUs busy (contention): one page fewer, down to the
   start (only memory goes below it);
 - otherwise one page more when pages waited for the browser (the browser, not the crawl and its
@@ -49,7 +50,7 @@ class ConcurrencyController:
     low: int = 1
     memory_budget_bytes: int | None = None
     cpu_room: float = 0.85  # raise only while the CPUs are busy less than this
-    gain: float = 0.05  # a raise must lift pages per minute by this share to be kept
+    fall: float = 0.2  # a raise is undone when pages per minute fell by this share after it
     drop: float = 0.2  # pages per minute falling by this share, CPUs busy: one page fewer
     window_s: float = 15.0
     window_pages: int = 4  # pages done, at least, before a window is judged
@@ -93,7 +94,7 @@ class ConcurrencyController:
         cpu = sum(self._cpu) / len(self._cpu) if self._cpu else None
         if self._rate_before_raise is not None:  # judge the last raise
             before, self._rate_before_raise = self._rate_before_raise, None
-            if rate < before * (1 + self.gain):
+            if rate < before * (1 - self.fall):
                 self._quiet_windows = self._backoff
                 self._backoff *= 2
                 return self._change(sample, self.pages - 1, "no gain", rate)

@@ -33,8 +33,9 @@ def run(
 
 
 def curve(best: int) -> Callable[[int], float]:
-    """Pages per minute that rise by 30 % a page up to `best` pages in flight, then fall."""
-    return lambda pages: 100 * (1.3 ** min(pages, best)) * (0.8 ** max(0, pages - best))
+    """Pages per minute that rise by 30 % a page up to `best` pages in flight, then fall by 30 %
+    a page."""
+    return lambda pages: 100 * (1.3 ** min(pages, best)) * (0.7 ** max(0, pages - best))
 
 
 def test_it_climbs_to_the_best_number_and_stays_near_it():
@@ -100,3 +101,22 @@ def test_fixed_when_low_and_high_are_the_start():
 def test_few_pages_done_is_not_a_window_yet():
     controller = ConcurrencyController(start=2, high=8, window_pages=50)
     assert run(controller, lambda pages: 40.0, windows=3) == []
+
+
+def test_a_raise_that_pays_is_kept_through_noisy_windows():
+    """Pages that wait seconds for third parties make a window's pages per minute jump by more
+    than a raise gains: a raise is undone only when the rate fell, not for a gain lost in noise."""
+    noise = iter([0.85, 1.15] * 100)  # one factor a window, as the window's few pages fall
+
+    controller = ConcurrencyController(start=2, high=8)
+    factor = {"window": 1.0}
+    samples = {"n": 0}
+
+    def noisy(pages: int) -> float:
+        if samples["n"] % 3 == 0:
+            factor["window"] = next(noise)
+        samples["n"] += 1
+        return curve(6)(pages) * factor["window"]
+
+    run(controller, noisy, windows=12)
+    assert controller.pages >= 5
