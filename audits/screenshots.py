@@ -110,11 +110,11 @@ async def capture_page(
         await _step(page.wait_for_function(_AT_SIZE_JS, arg=list(viewport)), deadline)
         await _step(page.evaluate(_SCROLL_JS, [0, 0]), deadline)
         placed, size = await _locate(page, targets, viewport, skipped, deadline)
+        session = tab.guard.session if tab.guard is not None else None
         for scroll, shown in scroll_positions(placed, viewport, size, thumbnail):
             where = await _step(page.evaluate(_SCROLL_JS, list(scroll)), deadline)
             at = _scrolled(where, scroll)
             top = thumbnail and scroll == (0, 0) and at == (0.0, 0.0)
-            session = tab.guard.session if tab.guard is not None else None
             if not shown and not top:
                 continue  # the thumbnail's position alone, and the page would not go there
             if not shown and session is not None:

@@ -104,8 +104,10 @@ class NetworkWatch:
         self._changed.set()
 
     def ended(self, request: Any) -> None:
-        if self.pending.pop(request, False) is not False and not self.pending:
-            self._quiet_since = time.monotonic()
+        if request in self.pending:
+            del self.pending[request]
+            if not self.pending:
+                self._quiet_since = time.monotonic()
         self._changed.set()
 
     def load(self) -> None:
