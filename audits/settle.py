@@ -151,7 +151,7 @@ class Settled:
     waited_s: float
     pending: int
     ignored: int
-    third_party_left: int = 0
+    third_party_left: int
 
 
 async def settle(

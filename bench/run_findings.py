@@ -119,7 +119,8 @@ def pages_in_flight(log: Path) -> list[list[float]]:
 
 def settling(log: Path) -> dict[str, Any]:
     """How the run's pages settled: by load, quiet or the cap, the median wait after DOM
-    content loaded, the requests not waited for, and the median time to settle a page."""
+    content loaded, the requests not waited for, the pages that stopped waiting for a third
+    party and those requests, and the median time to settle a page."""
     timings = [e["timings"] for e in log_events(log, "page audited") if e.get("timings")]
     if not timings:
         return {}
@@ -133,6 +134,8 @@ def settling(log: Path) -> dict[str, Any]:
         "median_navigation_ms": _median(t.get("navigation_ms") for t in timings),
         "median_total_ms": _median(t.get("total_ms") for t in timings),
         "requests_not_waited_for": sum(t.get("settle_ignored", 0) for t in timings),
+        "pages_third_party_given_up": sum(1 for t in timings if t.get("settle_third_party")),
+        "third_party_given_up": sum(t.get("settle_third_party", 0) for t in timings),
     }
 
 

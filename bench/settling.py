@@ -33,6 +33,7 @@ from corpus import massaudit_command, sites_toml, write_corpus  # noqa: E402
 from corpus_dir import serve_saved_pages  # noqa: E402
 from run_findings import compare, failures, loading, rule_outcomes, settling  # noqa: E402
 
+from massaudit.audits.settle import THIRD_PARTY_WAIT_S  # noqa: E402
 from massaudit.pipeline.static_server import serve_directory  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,7 +106,9 @@ def print_corpus(name: str, result: dict[str, Any]) -> None:
         f"then waited {settled.get('median_settle_wait_ms')} ms; settled by the load event "
         f"{settled['pages'] - settled['by_quiet'] - settled['by_cap']}, by quiet "
         f"{settled['by_quiet']}, at the cap {settled['by_cap']}; "
-        f"{settled['requests_not_waited_for']} requests not waited for"
+        f"{settled['requests_not_waited_for']} requests not waited for; "
+        f"{settled.get('third_party_given_up', 0)} third-party requests given up on after "
+        f"{THIRD_PARTY_WAIT_S:g} s, on {settled.get('pages_third_party_given_up', 0)} pages"
     )
     print(
         f"  pages/min: load {load['pages_per_min']}, quiet {quiet['pages_per_min']}; "
